@@ -1,0 +1,283 @@
+// The ReleaseStore port on DynamoDB: one partition per release, conditional writes, transactions with the audit trail.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { StaleVersion, ValidationFailed } from '../../core/errors.ts';
+import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from '../../core/release.ts';
+import { signoffKey } from '../../core/release.ts';
+import type { Template } from '../../core/template.ts';
+import type { IndexSchema } from './table-schema.ts';
+import { releasesTable } from './table-schema.ts';
+
+type Row = Record<string, NativeAttributeValue>;
+
+// Key layout (docs/data-model.md): every row of a release shares pk; the release's state rows sort under `R#`,
+// its audit events under `E#`, so one Query with begins_with reads either without the other.
+const pk = (releaseId: string) => `REL#${releaseId}`;
+const META = 'R#META';
+const TEMPLATE = 'R#TEMPLATE';
+const itemSk = (itemId: string) => `R#ITEM#${itemId}`;
+const signoffSk = (gate: string, role: string) => `R#SIGN#${gate}#${role}`;
+const eventSk = (eventId: string) => `E#${eventId}`;
+const ALL_RELEASES = 'RELEASES';
+const byStatusPk = (status: ReleaseStatus) => `STATUS#${status}`;
+
+function index(name: string): IndexSchema {
+  const found = releasesTable.globalSecondaryIndexes.find((candidate) => candidate.indexName === name);
+  if (!found) throw new Error(`the releases table schema has no index ${name}`);
+  return found;
+}
+const byStatus = index('byStatus');
+const byCreated = index('byCreated');
+
+export interface DynamoReleaseStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+function metaRow(release: Release): Row {
+  const order = `${release.createdAt}#${release.id}`;
+  return {
+    pk: pk(release.id),
+    sk: META,
+    kind: 'release',
+    ...release,
+    gsi1pk: byStatusPk(release.status),
+    gsi1sk: order,
+    gsi2pk: ALL_RELEASES,
+    gsi2sk: order,
+  };
+}
+
+function releaseOf(row: Row): Release {
+  return {
+    id: row.id,
+    templateId: row.templateId,
+    templateName: row.templateName,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    plannedAt: row.plannedAt,
+    status: row.status,
+    currentPhase: row.currentPhase,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+  };
+}
+
+const eventRow = (event: AuditEvent): Row => ({
+  pk: pk(event.releaseId),
+  sk: eventSk(event.id),
+  kind: 'event',
+  ...event,
+});
+
+function eventOf(row: Row): AuditEvent {
+  return { id: row.id, releaseId: row.releaseId, type: row.type, at: row.at, actor: row.actor, data: row.data ?? {} };
+}
+
+function itemOf(row: Row): ItemState {
+  return {
+    itemId: row.itemId,
+    status: row.status,
+    evidence: row.evidence,
+    reason: row.reason,
+    version: row.version,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  };
+}
+
+function signoffOf(row: Row): Signoff {
+  return { gate: row.gate, role: row.role, decision: row.decision, comment: row.comment, by: row.by, at: row.at };
+}
+
+/** Opaque cursors: the LastEvaluatedKey and the query it belongs to, base64url-encoded JSON. */
+function encodeCursor(key: Row | undefined, scope: string): string | undefined {
+  return key ? Buffer.from(JSON.stringify({ s: scope, k: key })).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined, scope: string, keyNames: readonly string[]): Row | undefined {
+  if (cursor === undefined) return undefined;
+  const invalid = () => ValidationFailed.field('cursor', 'is not a cursor this listing returned');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof decoded !== 'object' || decoded === null) throw invalid();
+  const { s, k } = decoded as { s?: unknown; k?: unknown };
+  if (s !== scope || typeof k !== 'object' || k === null) throw invalid();
+  const key = k as Record<string, unknown>;
+  const names = Object.keys(key);
+  if (names.length !== keyNames.length || !keyNames.every((name) => typeof key[name] === 'string')) throw invalid();
+  return key as Row;
+}
+
+export class DynamoReleaseStore implements ReleaseStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: DynamoReleaseStoreOptions) {
+    this.#doc = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+    this.#table = options.tableName;
+  }
+
+  async create(release: Release, template: Template, event: AuditEvent): Promise<void> {
+    await this.#transact([
+      { Put: { TableName: this.#table, Item: metaRow(release), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        // The snapshot is stored compressed: it is read with every load, and gzip cuts its read cost about tenfold.
+        Put: {
+          TableName: this.#table,
+          Item: { pk: pk(release.id), sk: TEMPLATE, kind: 'template', templateGz: gzipSync(JSON.stringify(template)) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.#putEvent(event),
+    ]);
+  }
+
+  async load(releaseId: string): Promise<ReleaseAggregate | undefined> {
+    const rows: Row[] = [];
+    let start: Row | undefined;
+    do {
+      const page = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :state)',
+          ExpressionAttributeValues: { ':pk': pk(releaseId), ':state': 'R#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      rows.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const meta = rows.find((row) => row.sk === META);
+    const snapshot = rows.find((row) => row.sk === TEMPLATE);
+    if (!meta || !snapshot) return undefined;
+    const items = new Map<string, ItemState>();
+    const signoffs = new Map<string, Signoff>();
+    for (const row of rows) {
+      if (row.kind === 'item') {
+        const state = itemOf(row);
+        items.set(state.itemId, state);
+      } else if (row.kind === 'signoff') {
+        const signoff = signoffOf(row);
+        signoffs.set(signoffKey(signoff.gate, signoff.role), signoff);
+      }
+    }
+    const template = JSON.parse(gunzipSync(snapshot.templateGz as Uint8Array).toString('utf8')) as Template;
+    return { release: releaseOf(meta), template, items, signoffs };
+  }
+
+  async getHeader(releaseId: string): Promise<Release | undefined> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: pk(releaseId), sk: META }, ConsistentRead: true }),
+    );
+    return Item ? releaseOf(Item) : undefined;
+  }
+
+  async list(query: PageQuery & { status?: ReleaseStatus | undefined }): Promise<Page<Release>> {
+    const gsi = query.status ? byStatus : byCreated;
+    const scope = `releases:${query.status ?? '*'}`;
+    const keyNames = ['pk', 'sk', gsi.partitionKey.name, gsi.sortKey.name];
+    const page = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: gsi.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': gsi.partitionKey.name },
+        ExpressionAttributeValues: { ':pk': query.status ? byStatusPk(query.status) : ALL_RELEASES },
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(query.cursor, scope, keyNames),
+      }),
+    );
+    return { items: (page.Items ?? []).map(releaseOf), cursor: encodeCursor(page.LastEvaluatedKey, scope) };
+  }
+
+  async saveItem(releaseId: string, state: ItemState, expectedVersion: number, event: AuditEvent): Promise<void> {
+    await this.#transact([
+      {
+        Put: {
+          TableName: this.#table,
+          Item: { pk: pk(releaseId), sk: itemSk(state.itemId), kind: 'item', ...state },
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        },
+      },
+      this.#putEvent(event),
+    ]);
+  }
+
+  async saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void> {
+    await this.#transact([
+      {
+        Update: {
+          TableName: this.#table,
+          Key: { pk: pk(release.id), sk: META },
+          UpdateExpression: 'SET #revision = :next, #updatedAt = :at',
+          ConditionExpression: '#revision = :current',
+          ExpressionAttributeNames: { '#revision': 'revision', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':next': release.revision + 1, ':current': release.revision, ':at': signoff.at },
+        },
+      },
+      {
+        Put: {
+          TableName: this.#table,
+          Item: { pk: pk(release.id), sk: signoffSk(signoff.gate, signoff.role), kind: 'signoff', ...signoff },
+        },
+      },
+      this.#putEvent(event),
+    ]);
+  }
+
+  async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {
+    const scope = `events:${releaseId}`;
+    const page = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':pk': pk(releaseId), ':events': 'E#' },
+        ScanIndexForward: true,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(query.cursor, scope, ['pk', 'sk']),
+      }),
+    );
+    return { items: (page.Items ?? []).map(eventOf), cursor: encodeCursor(page.LastEvaluatedKey, scope) };
+  }
+
+  #putEvent(event: AuditEvent): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    return { Put: { TableName: this.#table, Item: eventRow(event), ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  /** Runs a transaction; a failed condition or a concurrent transaction on the same rows becomes StaleVersion. */
+  async #transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
+    try {
+      await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+        if (codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
+          throw new StaleVersion('a concurrent change landed first; reload and try again', { reasons: codes });
+        }
+      }
+      throw error;
+    }
+  }
+}

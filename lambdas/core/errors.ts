@@ -1,0 +1,85 @@
+// Domain errors carry their meaning; one HTTP middleware (lambdas/http/problem.ts) maps them to RFC 9457 responses.
+
+/** One problem with one input field, named by its dotted path (`evidence.url`, `cursor`, `body`). */
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** Base of every error the domain raises on purpose; anything else is a bug and becomes a bare 500. */
+export abstract class DomainError extends Error {
+  /** Stable machine-readable code, the last segment of the problem type URI. */
+  abstract readonly code: string;
+  /** Extra members for the problem document; never internals. */
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.extensions = extensions;
+  }
+}
+
+/** The request is malformed or names something that does not fit (400). */
+export class ValidationFailed extends DomainError {
+  readonly code = 'validation-failed';
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[]) {
+    const first = issues[0];
+    const summary = first ? `${first.field}: ${first.message}` : 'invalid request';
+    super(issues.length > 1 ? `${summary} (and ${issues.length - 1} more)` : summary, { errors: issues });
+    this.issues = issues;
+  }
+
+  static field(field: string, message: string): ValidationFailed {
+    return new ValidationFailed([{ field, message }]);
+  }
+}
+
+/** The caller presented no usable credentials (401). */
+export class Unauthenticated extends DomainError {
+  readonly code = 'unauthenticated';
+}
+
+/** The caller is known but lacks a permission (403); `permission` names it. */
+export class Forbidden extends DomainError {
+  readonly code = 'forbidden';
+  readonly permission: string;
+
+  constructor(permission: string, message: string) {
+    super(message, { permission });
+    this.permission = permission;
+  }
+}
+
+/** A release, template, item or gate that does not exist (404). */
+export class NotFound extends DomainError {
+  readonly code = 'not-found';
+
+  constructor(resource: string, id: string) {
+    super(`${resource} '${id}' does not exist`, { resource, id });
+  }
+}
+
+/** A conditional write lost against a concurrent one, or the caller's expected version is old (409). */
+export class StaleVersion extends DomainError {
+  readonly code = 'stale-version';
+
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, extensions);
+  }
+}
+
+/**
+ * A domain rule forbids the change in the release's current state (409): the release is closed, the gate is not
+ * open, one person would fill two roles of a gate, a group item was ticked directly, …
+ */
+export class RuleViolation extends DomainError {
+  readonly code: string;
+
+  constructor(code: string, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, extensions);
+    this.code = code;
+  }
+}

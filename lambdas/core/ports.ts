@@ -1,0 +1,55 @@
+// The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release.ts';
+import type { Template } from './template.ts';
+
+/** One page of a listing; `cursor` is opaque and present only when more follows. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor?: string | undefined;
+}
+
+export interface PageQuery {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+/**
+ * Where releases live. Every write is conditional and atomic with its audit event; a write that loses against a
+ * concurrent one, or finds another version than expected, throws StaleVersion and changes nothing.
+ */
+export interface ReleaseStore {
+  /** Writes a new release, its template snapshot and its first event. */
+  create(release: Release, template: Template, event: AuditEvent): Promise<void>;
+  /** The whole release in one read: header, template snapshot, item states and sign-offs. */
+  load(releaseId: string): Promise<ReleaseAggregate | undefined>;
+  /** The release header alone (one small read), for checks that need no checklist. */
+  getHeader(releaseId: string): Promise<Release | undefined>;
+  /** Releases newest first, optionally of one status. A malformed cursor throws ValidationFailed on `cursor`. */
+  list(query: PageQuery & { readonly status?: ReleaseStatus | undefined }): Promise<Page<Release>>;
+  /** Writes an item state if the stored item is still at `expectedVersion` (0: never written), with its event. */
+  saveItem(releaseId: string, state: ItemState, expectedVersion: number, event: AuditEvent): Promise<void>;
+  /**
+   * Writes a sign-off and bumps the release from `release.revision` to `release.revision + 1`, if the stored
+   * release is still at `release.revision`, with its event.
+   */
+  saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void>;
+  /** The audit trail, oldest first. */
+  listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>>;
+}
+
+/** Where templates come from. */
+export interface TemplateCatalog {
+  list(): readonly Template[];
+  get(templateId: string): Template | undefined;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new release id: unique and URL-safe. */
+  releaseId(): string;
+  /** A new event id: unique and, within one process, increasing, so the audit trail sorts oldest first. */
+  eventId(): string;
+}

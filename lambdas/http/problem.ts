@@ -1,0 +1,121 @@
+// The one place errors become HTTP: RFC 9457 problem+json for every failure, and nothing internal in a 500.
+
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import {
+  DomainError,
+  Forbidden,
+  NotFound,
+  RuleViolation,
+  StaleVersion,
+  Unauthenticated,
+  ValidationFailed,
+} from '../core/errors.ts';
+import { logger } from './logger.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** A request body over the API's limit (413). Raised by the size guard before anything parses the body. */
+export class PayloadTooLarge extends DomainError {
+  readonly code = 'payload-too-large';
+}
+
+/** A body that is not JSON, or not sent as JSON (415). */
+export class UnsupportedMediaType extends DomainError {
+  readonly code = 'unsupported-media-type';
+}
+
+interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance?: string | undefined;
+  readonly [extension: string]: unknown;
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+function statusOf(error: DomainError): number {
+  if (error instanceof ValidationFailed) return 400;
+  if (error instanceof Unauthenticated) return 401;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof StaleVersion || error instanceof RuleViolation) return 409;
+  if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof UnsupportedMediaType) return 415;
+  return 400;
+}
+
+/** middy's own HTTP errors (from the JSON body parser) carry a statusCode and a cause. */
+interface MiddyHttpError {
+  readonly statusCode: number;
+  readonly message: string;
+  readonly cause?: { readonly package?: string; readonly message?: string };
+}
+
+const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
+  error instanceof Error && typeof (error as Partial<MiddyHttpError>).statusCode === 'number';
+
+/** Turns anything thrown into a domain error, or undefined when it is a bug. */
+function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (isMiddyHttpError(error)) {
+    if (error.statusCode === 415) {
+      return new UnsupportedMediaType('the request body must be JSON, sent with Content-Type: application/json', {
+        errors: [{ field: 'content-type', message: 'must be application/json' }],
+      });
+    }
+    if (error.statusCode === 422) {
+      const why = error.cause?.message ? `: ${error.cause.message}` : '';
+      return ValidationFailed.field('body', `is not valid JSON${why}`);
+    }
+  }
+  return undefined;
+}
+
+export function problemResponse(status: number, problem: Omit<Problem, 'status' | 'title'>): APIGatewayProxyResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: JSON.stringify({ title: TITLES[status] ?? 'Error', status, ...problem }),
+  };
+}
+
+/** Maps an error to its problem response; unknown errors are logged with the request id and answered blandly. */
+export function toProblem(error: unknown, event: APIGatewayProxyEventV2, context: Context): APIGatewayProxyResultV2 {
+  const domain = asDomainError(error);
+  const instance = event.rawPath;
+  if (domain) {
+    return problemResponse(statusOf(domain), {
+      type: `/problems/${domain.code}`,
+      detail: domain.message,
+      instance,
+      ...domain.extensions,
+    });
+  }
+  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+  logger.error('unhandled error', { error: error instanceof Error ? error : String(error), requestId });
+  return problemResponse(500, {
+    type: 'about:blank',
+    detail: `Shipgate could not complete the request; quote request id ${requestId} when you report it`,
+    instance,
+    requestId,
+  });
+}
+
+/** middy middleware: the last word on every failure of a handler. */
+export const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> => ({
+  onError: (request) => {
+    request.response = toProblem(request.error, request.event, request.context);
+  },
+});

@@ -1,0 +1,51 @@
+// The one route table: CDK creates a function and an API Gateway route from each entry, and the local gateway
+// dispatches requests with it to the same handler modules.
+import { releasesTable, type TableSchema } from '../adapters/dynamodb/table-schema.ts';
+
+/**
+ * What a function may do with a table. `read`: GetItem, Query. `write`: `read` plus PutItem, UpdateItem and
+ * ConditionCheckItem (what TransactWriteItems needs). Nothing Shipgate runs deletes a row.
+ */
+export type TableAccess = 'read' | 'write';
+
+export interface RouteDef {
+  /** Stable name: the CDK construct id of the function and the handler module's file name. */
+  readonly id: string;
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway route path with `{name}` parameters. */
+  readonly path: string;
+  /** False only for routes a load balancer or uptime probe calls without a token. */
+  readonly authenticated: boolean;
+  readonly tables: readonly { readonly table: TableSchema; readonly access: TableAccess }[];
+}
+
+const read = [{ table: releasesTable, access: 'read' }] as const;
+const write = [{ table: releasesTable, access: 'write' }] as const;
+
+export const routes: readonly RouteDef[] = [
+  { id: 'health', method: 'GET', path: '/health', authenticated: false, tables: [] },
+  { id: 'list-templates', method: 'GET', path: '/templates', authenticated: true, tables: [] },
+  { id: 'get-template', method: 'GET', path: '/templates/{templateId}', authenticated: true, tables: [] },
+  { id: 'create-release', method: 'POST', path: '/releases', authenticated: true, tables: write },
+  { id: 'list-releases', method: 'GET', path: '/releases', authenticated: true, tables: read },
+  { id: 'get-release', method: 'GET', path: '/releases/{releaseId}', authenticated: true, tables: read },
+  {
+    id: 'update-item',
+    method: 'PATCH',
+    path: '/releases/{releaseId}/items/{itemId}',
+    authenticated: true,
+    tables: write,
+  },
+  { id: 'record-signoff', method: 'POST', path: '/releases/{releaseId}/signoffs', authenticated: true, tables: write },
+  {
+    id: 'withdraw-signoff',
+    method: 'DELETE',
+    path: '/releases/{releaseId}/signoffs/{gate}/{role}',
+    authenticated: true,
+    tables: write,
+  },
+  { id: 'list-events', method: 'GET', path: '/releases/{releaseId}/events', authenticated: true, tables: read },
+];
+
+/** The handler module of a route, relative to the repository root. */
+export const routeEntry = (route: RouteDef): string => `lambdas/http/handlers/${route.id}.ts`;

@@ -1,0 +1,75 @@
+// Input schemas of the HTTP API: strict (unknown fields are errors) and bounded (every string and array has a limit).
+import { z } from 'zod';
+import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release.ts';
+
+const slug = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as qa-lead');
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+/** Ids in paths: what Shipgate issues is URL-safe; anything else cannot name a stored thing. */
+const pathId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, - and _');
+
+export const ReleaseParams = z.object({ releaseId: pathId });
+export const TemplateParams = z.object({ templateId: pathId });
+export const ItemParams = z.object({ releaseId: pathId, itemId: pathId });
+export const SignoffParams = z.object({ releaseId: pathId, gate: slug, role: slug });
+
+export const CreateReleaseBody = z.strictObject({
+  templateId: slug,
+  name: text(200),
+  version: text(64),
+  description: text(4000).optional(),
+  plannedAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2026-12-01T09:00:00Z' })
+    .optional(),
+});
+
+/** Query strings arrive as text; a limit is a whole number within bounds. */
+const limit = (max: number, fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(max)
+    .default(fallback);
+
+export const ListReleasesQuery = z.strictObject({
+  status: z.enum(RELEASE_STATUSES).optional(),
+  limit: limit(100, 20),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const PageQuery = z.strictObject({
+  limit: limit(200, 50),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const UpdateItemBody = z.strictObject({
+  status: z.enum(ITEM_STATUSES),
+  evidence: z
+    .strictObject({
+      url: z
+        .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+        .max(2048)
+        .optional(),
+      note: text(4000).optional(),
+    })
+    .optional(),
+  reason: text(2000).optional(),
+  expectedVersion: z.number().int().min(0).optional(),
+});
+
+export const SignoffBody = z.strictObject({
+  gate: slug,
+  role: slug,
+  decision: z.enum(['approve', 'reject']),
+  comment: text(4000).optional(),
+});

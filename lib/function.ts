@@ -1,0 +1,149 @@
+// The one Lambda function construct: every Shipgate function gets its defaults (runtime, bundling, tracing, logs)
+// here, and its access to a table through `bindTable`, so no function is wired differently from the others.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  type BundlingOptions,
+  LogLevel as EsbuildLogLevel,
+  NodejsFunction,
+  type NodejsFunctionProps,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import type { TableAccess } from '../lambdas/http/routes.ts';
+
+/** The repository root: handler entries are resolved against it, so synthesis does not depend on the cwd. */
+export const projectRoot = path.resolve(import.meta.dirname, '..');
+
+/** Powertools log levels. */
+export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** DynamoDB actions of each access level; `write` adds its actions to `read`'s (see `TableAccess`). */
+const readActions = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'] as const;
+// The same split aws-cdk-lib's own table grants use: reading a CMK-encrypted table needs Decrypt, writing more.
+const keyReadActions = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+const keyWriteActions = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
+// ESM output still bundles CommonJS dependencies that call `require`; this gives them one.
+const esmRequireBanner =
+  "import { createRequire as __shipgateCreateRequire } from 'node:module'; const require = __shipgateCreateRequire(import.meta.url);";
+
+/**
+ * NodejsFunction falls back to bundling in Docker when it cannot find esbuild; Shipgate synthesizes offline and
+ * without Docker, so a missing esbuild must fail here with the fix, not later as a Docker error.
+ */
+const assertLocalEsbuild = (): void => {
+  try {
+    createRequire(import.meta.url).resolve('esbuild/package.json');
+  } catch {
+    throw new Error('esbuild is not installed: run `npm ci` (Shipgate bundles functions locally, never in Docker).');
+  }
+};
+
+/** Properties of a {@link ShipgateFunction}. */
+export interface ShipgateFunctionProps
+  extends Omit<
+    NodejsFunctionProps,
+    | 'entry'
+    | 'runtime'
+    | 'architecture'
+    | 'tracing'
+    | 'logGroup'
+    | 'logRetention'
+    | 'logRetentionRole'
+    | 'logRetentionRetryOptions'
+    | 'projectRoot'
+    | 'depsLockFilePath'
+  > {
+  /** The handler module, absolute or relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /**
+   * How long the function's log group keeps events. Applied to an explicit log group, not through the legacy
+   * `logRetention` custom resource.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when the function is removed. Logs are diagnostics, not state (the audit trail
+   * lives in DynamoDB), and the group's name is generated, so a retained group would only be an orphan.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Powertools logger level (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
+}
+
+/**
+ * A Shipgate Lambda function: Node.js 24 on ARM64, ESM bundled locally by esbuild with source maps, X-Ray tracing,
+ * its own log group, and Powertools configured.
+ */
+export class ShipgateFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ShipgateFunctionProps) {
+    assertLocalEsbuild();
+    const { entry, logRetention, logRemovalPolicy, logLevel, bundling, environment, ...rest } = props;
+    // Created before super() so it can be passed in; scoped to the parent with a derived id for the same reason.
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const bundlingDefaults: BundlingOptions = {
+      forceDockerBundling: false,
+      format: OutputFormat.ESM,
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      banner: esmRequireBanner,
+      minify: true,
+      sourceMap: true,
+      // Stack traces only need the mappings; the sources would double the asset for nothing.
+      sourcesContent: false,
+      // `cdk synth --quiet` should stay quiet: esbuild speaks only when something is wrong.
+      logLevel: EsbuildLogLevel.WARNING,
+    };
+    super(scope, id, {
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      ...rest,
+      entry: path.resolve(projectRoot, entry),
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      bundling: { ...bundlingDefaults, ...bundling },
+      environment: {
+        // Without it the source maps are bundled but stack traces still point into the minified file.
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'shipgate',
+        POWERTOOLS_LOG_LEVEL: logLevel ?? 'INFO',
+        ...environment,
+      },
+    });
+  }
+
+  /**
+   * Gives the function a table: sets the table name in `schema.envVar` and grants exactly what `access` allows.
+   * `read`: GetItem and Query on the table and its indexes. `write`: `read` plus PutItem, UpdateItem and
+   * ConditionCheckItem on the table (indexes cannot be written). Plus the key grant when the table uses a KMS key.
+   */
+  bindTable(table: ITable, schema: TableSchema, access: TableAccess): void {
+    this.addEnvironment(schema.envVar, table.tableName);
+    const readResources =
+      schema.globalSecondaryIndexes.length > 0 ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
+    Grant.addToPrincipal({ grantee: this, actions: [...readActions], resourceArns: readResources });
+    if (access === 'write') {
+      Grant.addToPrincipal({ grantee: this, actions: [...writeActions], resourceArns: [table.tableArn] });
+    }
+    table.encryptionKey?.grant(this, ...keyReadActions, ...(access === 'write' ? keyWriteActions : []));
+  }
+}

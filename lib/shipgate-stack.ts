@@ -1,0 +1,76 @@
+// The Shipgate stack: stateful storage, authentication and the stateless API composed into one deployable unit.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { CorsPreflightOptions } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { releasesTable } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { ShipgateApi } from './api.ts';
+import { ShipgateAuth, type ShipgateAuthProps } from './auth.ts';
+import type { PowertoolsLogLevel } from './function.ts';
+import { ShipgateStorage } from './storage.ts';
+
+/** Properties of {@link ShipgateStack}. */
+export interface ShipgateStackProps extends StackProps {
+  /**
+   * Cognito settings: callback and logout URLs, managed-login domain, token validity.
+   * @default - see `ShipgateAuthProps`
+   */
+  readonly auth?: ShipgateAuthProps;
+  /**
+   * Steady-state requests per second the API accepts.
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Requests the API accepts in a burst above the rate limit.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Retention of every log group of the stack.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Powertools log level of every function.
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
+  /**
+   * CORS preflight settings of the API.
+   * @default - CORS disabled
+   */
+  readonly cors?: CorsPreflightOptions;
+}
+
+/** Everything Shipgate deploys. Environment-agnostic: account and region come from the deploying credentials. */
+export class ShipgateStack extends Stack {
+  readonly storage: ShipgateStorage;
+  readonly auth: ShipgateAuth;
+  readonly api: ShipgateApi;
+
+  constructor(scope: Construct, id: string, props: ShipgateStackProps = {}) {
+    super(scope, id, {
+      description: 'Shipgate: release checklists as running, auditable processes',
+      ...props,
+      // Stack tags, which CloudFormation propagates to every resource that supports tags.
+      tags: { app: 'shipgate', ...props.tags },
+    });
+    this.storage = new ShipgateStorage(this, 'Storage');
+    this.auth = new ShipgateAuth(this, 'Auth', props.auth);
+    this.api = new ShipgateApi(this, 'Api', {
+      table: (schema) => this.storage.table(schema),
+      authorizer: this.auth.authorizer,
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      cors: props.cors,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Shipgate API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
+    new CfnOutput(this, 'ReleasesTableName', { value: this.storage.table(releasesTable).tableName });
+  }
+}

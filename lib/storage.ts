@@ -1,0 +1,99 @@
+// Shipgate's stateful resources: the DynamoDB tables (built from the shared schema) and their KMS keys. Kept apart
+// from the stateless API so that nothing here is replaced or deleted by a change to functions or routes.
+import { CfnElement, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct, type IConstruct } from 'constructs';
+import { tables as allTables, type KeyAttribute, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
+
+/** Properties of {@link ShipgateStorage}. */
+export interface ShipgateStorageProps {
+  /**
+   * The tables to create.
+   * @default every table of the application (`tables` of the table schema module)
+   */
+  readonly tables?: readonly TableSchema[];
+}
+
+// Typed so that a key type added to the schema fails compilation here until it is mapped.
+const attributeTypes: Record<KeyAttribute['type'], AttributeType> = { S: AttributeType.STRING };
+
+const attribute = (key: KeyAttribute): { name: string; type: AttributeType } => ({
+  name: key.name,
+  type: attributeTypes[key.type],
+});
+
+// Stateful resources keep their logical id whatever the construct tree looks like around them.
+const pinLogicalId = (construct: IConstruct, logicalId: string): void => {
+  const resource = construct.node.defaultChild;
+  if (!(resource instanceof CfnElement)) {
+    throw new Error(`${construct.node.path} has no CloudFormation resource to pin as ${logicalId}`);
+  }
+  resource.overrideLogicalId(logicalId);
+};
+
+/**
+ * The tables, one per schema: on-demand, point-in-time recovery, deletion protection, retained on stack deletion,
+ * encrypted with a customer-managed key that rotates and is retained too.
+ *
+ * Each table's and key's CloudFormation logical id is pinned to the schema's `logicalId`, so moving these
+ * constructs in the tree can never make CloudFormation replace a table that holds data.
+ */
+export class ShipgateStorage extends Construct {
+  /** The tables by schema `logicalId`. */
+  readonly tables: ReadonlyMap<string, ITable>;
+
+  constructor(scope: Construct, id: string, props: ShipgateStorageProps = {}) {
+    super(scope, id);
+    const tables = new Map<string, ITable>();
+    for (const schema of props.tables ?? allTables) {
+      tables.set(schema.logicalId, this.createTable(schema));
+    }
+    this.tables = tables;
+  }
+
+  /** The table built from `schema`; throws when this storage does not hold it. */
+  table(schema: TableSchema): ITable {
+    const table = this.tables.get(schema.logicalId);
+    if (table === undefined) {
+      throw new Error(`ShipgateStorage has no table ${schema.logicalId}`);
+    }
+    return table;
+  }
+
+  private createTable(schema: TableSchema): Table {
+    const key = new Key(this, `${schema.logicalId}Key`, {
+      description: `Shipgate ${schema.logicalId} table encryption`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const table = new Table(this, schema.logicalId, {
+      partitionKey: attribute(schema.partitionKey),
+      sortKey: attribute(schema.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+    });
+    for (const index of schema.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+        projectionType: ProjectionType[index.projection],
+      });
+    }
+    pinLogicalId(table, schema.logicalId);
+    pinLogicalId(key, `${schema.logicalId}Key`);
+    return table;
+  }
+}

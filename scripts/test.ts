@@ -1,0 +1,93 @@
+// `npm test`: lint, type-check, then every test kind (or those named: `npm test -- unit e2e`) with one shared
+// DynamoDB Local; ends with the line `N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
+
+const KINDS = ['unit', 'integration', 'infra', 'e2e'] as const;
+const root = resolve(import.meta.dirname, '..');
+const requested = process.argv.slice(2);
+const unknown = requested.filter((kind) => !(KINDS as readonly string[]).includes(kind));
+if (unknown.length > 0) {
+  console.error(`unknown test kind ${unknown.join(', ')}; the kinds are ${KINDS.join(', ')}`);
+  process.exit(2);
+}
+const kinds = requested.length > 0 ? requested : [...KINDS];
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+/** Runs a whole-repo check as one counted test. */
+function check(name: string, command: string, args: string[]): void {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const ok = result.status === 0;
+  console.log(`${ok ? '✔' : '✖'} ${name} (${Date.now() - started} ms)`);
+  if (ok) passed += 1;
+  else failed += 1;
+}
+
+if (requested.length === 0) {
+  check('lint and format (biome)', bin('biome'), ['check', '.']);
+  check('typecheck (tsc)', bin('tsc'), ['--noEmit']);
+}
+
+const files = kinds.flatMap((kind) => {
+  const dir = join(root, 'test', kind);
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.test.ts'))
+      .sort()
+      .map((name) => join('test', kind, name));
+  } catch {
+    return [];
+  }
+});
+
+const needsDynamo = kinds.some((kind) => kind === 'integration' || kind === 'e2e');
+const dynamodb = needsDynamo ? await startDynamoDbLocal() : undefined;
+const scratch = mkdtempSync(join(tmpdir(), 'shipgate-test-'));
+const summaryFile = join(scratch, 'summary.json');
+try {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--test',
+      '--test-concurrency=2',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'scripts', 'summary-reporter.ts')}`,
+      `--test-reporter-destination=${summaryFile}`,
+      ...files,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        ...(dynamodb ? { SHIPGATE_TEST_DYNAMODB_ENDPOINT: dynamodb.endpoint } : {}),
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      },
+    },
+  );
+  try {
+    const counts = JSON.parse(readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; skipped: number };
+    passed += counts.passed;
+    failed += counts.failed;
+    skipped += counts.skipped;
+  } catch {
+    // The runner died before reporting: count the run itself as one failure.
+    failed += 1;
+  }
+  if (result.status !== 0 && failed === 0) failed += 1;
+} finally {
+  await dynamodb?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,424 @@
+// Infra tests: the synthesized Shipgate stack, checked property by property against the shared schema and routes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { App, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { type RouteDef, routeEntry, routes } from '../../lambdas/http/routes.ts';
+import type { ShipgateFunction } from '../../lib/function.ts';
+import { ShipgateStack } from '../../lib/shipgate-stack.ts';
+
+/** The parts of a synthesized resource these tests read. */
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+const writeActions = [...readActions, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+let app: App;
+let stack: ShipgateStack;
+let template: Template;
+
+before(() => {
+  // Synthesized once: every function is bundled by esbuild, which is the slow part.
+  app = new App();
+  stack = new ShipgateStack(app, 'Shipgate');
+  template = Template.fromStack(stack);
+});
+
+const resourcesOf = (type: string): Record<string, Resource> =>
+  template.findResources(type) as Record<string, Resource>;
+
+/** A resource's properties, failing the test when the resource is missing. */
+const propsOf = (resource: Resource | undefined): Record<string, unknown> => {
+  assert.ok(resource, 'resource exists');
+  return resource.Properties ?? {};
+};
+
+const onlyResourceOf = (type: string): [string, Resource] => {
+  const entries = Object.entries(resourcesOf(type));
+  assert.equal(entries.length, 1, `expected one ${type}`);
+  const [entry] = entries;
+  assert.ok(entry);
+  return entry;
+};
+
+/** The logical id CloudFormation gives a construct's resource, e.g. a function's. */
+const logicalIdOf = (ref: string): string => {
+  const resolved: unknown = stack.resolve(ref);
+  assert.ok(typeof resolved === 'object' && resolved !== null && 'Ref' in resolved && typeof resolved.Ref === 'string');
+  return resolved.Ref;
+};
+
+const functionOf = (route: RouteDef): ShipgateFunction => {
+  const fn = stack.api.functions.get(route.id);
+  assert.ok(fn, `no function for route ${route.id}`);
+  return fn;
+};
+
+/** Every IAM statement attached to the function's role. */
+const statementsOf = (fn: ShipgateFunction): Statement[] => {
+  assert.ok(fn.role);
+  const role = logicalIdOf(fn.role.roleName);
+  return Object.values(resourcesOf('AWS::IAM::Policy'))
+    .filter((policy) => (propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, { Ref: role })))
+    .flatMap((policy) => (propsOf(policy).PolicyDocument as { Statement: Statement[] }).Statement);
+};
+
+const actionsOf = (statements: readonly Statement[], prefix: string): string[] =>
+  statements
+    .flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]))
+    .filter((action) => action.startsWith(prefix))
+    .sort();
+
+const expectedDynamoActions = (route: RouteDef): string[] => {
+  const accesses = route.tables.map((binding) => binding.access);
+  if (accesses.includes('write')) return [...writeActions].sort();
+  if (accesses.includes('read')) return [...readActions].sort();
+  return [];
+};
+
+describe('storage', () => {
+  test('creates one table per schema, with the keys and indexes of the schema', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', tables.length);
+    for (const schema of tables) {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [
+            { AttributeName: schema.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: schema.sortKey.name, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: schema.globalSecondaryIndexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+              { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: index.projection },
+          })),
+        },
+      });
+      const keyNames = [
+        schema.partitionKey,
+        schema.sortKey,
+        ...schema.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ];
+      const table = resourcesOf('AWS::DynamoDB::Table')[schema.logicalId];
+      assert.ok(table, `table logical id is pinned to ${schema.logicalId}`);
+      assert.deepEqual(
+        table.Properties?.AttributeDefinitions,
+        keyNames.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+      );
+    }
+  });
+
+  test('tables are on-demand, point-in-time recoverable, deletion-protected and retained', () => {
+    for (const [id, table] of Object.entries(resourcesOf('AWS::DynamoDB::Table'))) {
+      assert.equal(table.DeletionPolicy, 'Retain', id);
+      assert.equal(table.UpdateReplacePolicy, 'Retain', id);
+      assert.equal(table.Properties?.BillingMode, 'PAY_PER_REQUEST', id);
+      assert.equal(table.Properties?.DeletionProtectionEnabled, true, id);
+      assert.deepEqual(table.Properties?.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true }, id);
+      assert.equal(table.Properties?.TableName, undefined, `${id} has a hard-coded name`);
+    }
+  });
+
+  test('tables are encrypted with their own customer-managed key, which rotates and is retained', () => {
+    for (const schema of tables) {
+      const table = stack.storage.table(schema);
+      assert.ok(table.encryptionKey);
+      const keyId = logicalIdOf(table.encryptionKey.keyId);
+      const key = resourcesOf('AWS::KMS::Key')[keyId];
+      assert.ok(key);
+      assert.equal(key.DeletionPolicy, 'Retain');
+      assert.equal(key.UpdateReplacePolicy, 'Retain');
+      assert.equal(key.Properties?.EnableKeyRotation, true);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      });
+    }
+  });
+});
+
+describe('functions', () => {
+  test('one function per route, each bundling its route handler as ESM with a source map', () => {
+    assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
+    for (const route of routes) {
+      const asset = functionOf(route).node.tryFindChild('Code');
+      assert.ok(asset instanceof Asset, `${route.id} has a bundled code asset`);
+      const bundle = path.join(app.outdir, asset.assetPath);
+      const code = readFileSync(path.join(bundle, 'index.mjs'), 'utf8');
+      assert.match(code, /^import \{ createRequire as \w+ \} from 'node:module'; const require = /);
+      const map = JSON.parse(readFileSync(path.join(bundle, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      assert.ok(
+        map.sources.some((source) => source.endsWith(routeEntry(route))),
+        `${route.id} bundles ${routeEntry(route)}: ${map.sources.join(', ')}`,
+      );
+    }
+  });
+
+  test('every function runs Node.js 24 on arm64 with active tracing, source maps and Powertools', () => {
+    const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
+    assert.ok(functions.length >= routes.length);
+    for (const [id, fn] of functions) {
+      const props = fn.Properties ?? {};
+      const runtime = String(props.Runtime);
+      const version = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+      assert.ok(version >= 22, `${id} runs ${runtime}`);
+      assert.equal(runtime, 'nodejs24.x', id);
+      assert.deepEqual(props.Architectures, ['arm64'], id);
+      assert.deepEqual(props.TracingConfig, { Mode: 'Active' }, id);
+      assert.equal(props.Handler, 'index.handler', id);
+      assert.equal(props.MemorySize, 512, id);
+      assert.equal(props.Timeout, 10, id);
+      assert.equal(props.FunctionName, undefined, `${id} has a hard-coded name`);
+      const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.equal(variables.NODE_OPTIONS, '--enable-source-maps', id);
+      assert.equal(variables.POWERTOOLS_SERVICE_NAME, 'shipgate', id);
+      assert.equal(variables.POWERTOOLS_LOG_LEVEL, 'INFO', id);
+    }
+  });
+
+  test('every function logs to its own log group with a one-month retention', () => {
+    const logGroups = resourcesOf('AWS::Logs::LogGroup');
+    const seen = new Set<string>();
+    for (const [id, fn] of Object.entries(resourcesOf('AWS::Lambda::Function'))) {
+      const config = fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } } | undefined;
+      assert.ok(config, `${id} has no explicit log group`);
+      const logGroup = logGroups[config.LogGroup.Ref];
+      assert.ok(logGroup, `${id} logs to a log group of the stack`);
+      assert.equal(logGroup.Properties?.RetentionInDays, 30, id);
+      assert.equal(logGroup.Properties?.LogGroupName, undefined, id);
+      assert.ok(!seen.has(config.LogGroup.Ref), `${id} shares its log group`);
+      seen.add(config.LogGroup.Ref);
+    }
+    // The legacy `logRetention` prop would add a custom resource and a function of its own.
+    template.resourceCountIs('Custom::LogRetention', 0);
+  });
+
+  test('a function that uses a table gets its name through the schema env var; others do not', () => {
+    const functions = resourcesOf('AWS::Lambda::Function');
+    for (const route of routes) {
+      const fn = functions[logicalIdOf(functionOf(route).functionName)];
+      const env = (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const schema of tables) {
+        const bound = route.tables.some((binding) => binding.table.logicalId === schema.logicalId);
+        assert.deepEqual(
+          env[schema.envVar],
+          bound ? { Ref: schema.logicalId } : undefined,
+          `${route.id} ${schema.envVar}`,
+        );
+      }
+    }
+  });
+});
+
+describe('permissions', () => {
+  test("each function is granted exactly the DynamoDB actions of its route's access", () => {
+    for (const route of routes) {
+      const statements = statementsOf(functionOf(route));
+      assert.deepEqual(actionsOf(statements, 'dynamodb:'), expectedDynamoActions(route), route.id);
+    }
+  });
+
+  test('reads reach the table and its indexes; writes reach the table only', () => {
+    for (const schema of tables) {
+      const tableArn = { 'Fn::GetAtt': [schema.logicalId, 'Arn'] };
+      const indexArn = { 'Fn::Join': ['', [tableArn, '/index/*']] };
+      for (const route of routes.filter((r) => r.tables.some((b) => b.table === schema))) {
+        for (const statement of statementsOf(functionOf(route))) {
+          const actions = actionsOf([statement], 'dynamodb:');
+          if (actions.length === 0) continue;
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          if (actions.includes('dynamodb:PutItem')) {
+            assert.deepEqual(resources, [tableArn], `${route.id} writes beyond the table`);
+            assert.deepEqual(actions, writeActions.filter((a) => !readActions.includes(a)).sort());
+          } else {
+            assert.deepEqual(resources, [tableArn, indexArn], `${route.id} reads`);
+          }
+        }
+      }
+    }
+  });
+
+  test('each function gets the key actions its access needs, and no more', () => {
+    for (const route of routes) {
+      const kms = actionsOf(statementsOf(functionOf(route)), 'kms:');
+      const access = expectedDynamoActions(route);
+      if (access.length === 0) assert.deepEqual(kms, [], route.id);
+      else if (access.includes('dynamodb:PutItem')) {
+        assert.deepEqual(kms, [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey*',
+          'kms:ReEncrypt*',
+        ]);
+      } else assert.deepEqual(kms, ['kms:Decrypt', 'kms:DescribeKey'], route.id);
+    }
+  });
+
+  test('function roles carry only the basic execution managed policy', () => {
+    const roles = resourcesOf('AWS::IAM::Role');
+    for (const route of routes) {
+      const role = functionOf(route).role;
+      assert.ok(role);
+      const managed = JSON.stringify(propsOf(roles[logicalIdOf(role.roleName)]).ManagedPolicyArns);
+      assert.match(managed, /service-role\/AWSLambdaBasicExecutionRole"/, route.id);
+      assert.equal((propsOf(roles[logicalIdOf(role.roleName)]).ManagedPolicyArns as unknown[]).length, 1, route.id);
+    }
+  });
+
+  test('no policy in the stack allows deleting, scanning or every DynamoDB action', () => {
+    const forbidden = ['dynamodb:*', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', '*'];
+    for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
+      const { Statement } = propsOf(policy).PolicyDocument as { Statement: Statement[] };
+      for (const action of actionsOf(Statement, '')) {
+        assert.ok(!forbidden.includes(action), `${id} allows ${action}`);
+      }
+    }
+  });
+});
+
+describe('api', () => {
+  test('one route per entry of the route table, proxied to that route’s function with payload 2.0', () => {
+    const all = resourcesOf('AWS::ApiGatewayV2::Route');
+    assert.equal(Object.keys(all).length, routes.length);
+    const integrations = resourcesOf('AWS::ApiGatewayV2::Integration');
+    for (const route of routes) {
+      const routeKey = `${route.method} ${route.path}`;
+      const found = Object.values(all).filter((r) => r.Properties?.RouteKey === routeKey);
+      assert.equal(found.length, 1, routeKey);
+      const target = stack.resolve(found[0]?.Properties?.Target) as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      const integration = integrations[target['Fn::Join'][1][1].Ref];
+      assert.ok(integration, `${routeKey} targets an integration`);
+      assert.equal(integration.Properties?.IntegrationType, 'AWS_PROXY');
+      assert.equal(integration.Properties?.PayloadFormatVersion, '2.0');
+      assert.deepEqual(integration.Properties?.IntegrationUri, {
+        'Fn::GetAtt': [logicalIdOf(functionOf(route).functionName), 'Arn'],
+      });
+    }
+  });
+
+  test('authenticated routes use the JWT authorizer; unauthenticated ones use none', () => {
+    const [authorizerId] = onlyResourceOf('AWS::ApiGatewayV2::Authorizer');
+    for (const route of routes) {
+      const routeKey = `${route.method} ${route.path}`;
+      template.hasResourceProperties(
+        'AWS::ApiGatewayV2::Route',
+        route.authenticated
+          ? { RouteKey: routeKey, AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } }
+          : { RouteKey: routeKey, AuthorizationType: 'NONE', AuthorizerId: Match.absent() },
+      );
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health', AuthorizationType: 'NONE' });
+  });
+
+  test('the JWT authorizer trusts tokens the user pool issues to the app client', () => {
+    const [, authorizer] = onlyResourceOf('AWS::ApiGatewayV2::Authorizer');
+    assert.equal(authorizer.Properties?.AuthorizerType, 'JWT');
+    assert.deepEqual(authorizer.Properties?.JwtConfiguration, {
+      Issuer: stack.resolve(stack.auth.userPool.userPoolProviderUrl),
+      Audience: [stack.resolve(stack.auth.client.userPoolClientId)],
+    });
+    assert.deepEqual(stack.resolve(stack.auth.userPool.userPoolProviderUrl), {
+      'Fn::GetAtt': [logicalIdOf(stack.auth.userPool.userPoolId), 'ProviderURL'],
+    });
+  });
+
+  test('the default stage auto-deploys, is throttled and writes JSON access logs to a retained-for-a-month group', () => {
+    const [, stage] = onlyResourceOf('AWS::ApiGatewayV2::Stage');
+    assert.equal(stage.Properties?.StageName, '$default');
+    assert.equal(stage.Properties?.AutoDeploy, true);
+    assert.deepEqual(stage.Properties?.DefaultRouteSettings, { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    const logs = stage.Properties?.AccessLogSettings as {
+      DestinationArn: { 'Fn::GetAtt': [string, string] };
+      Format: string;
+    };
+    const logGroup = resourcesOf('AWS::Logs::LogGroup')[logs.DestinationArn['Fn::GetAtt'][0]];
+    assert.equal(logGroup?.Properties?.RetentionInDays, 30);
+    const format = JSON.parse(logs.Format) as Record<string, string>;
+    assert.equal(format.requestId, '$context.requestId');
+    assert.equal(format.status, '$context.status');
+  });
+
+  test('CORS is off by default', () => {
+    const [, api] = onlyResourceOf('AWS::ApiGatewayV2::Api');
+    assert.equal(api.Properties?.ProtocolType, 'HTTP');
+    assert.equal(api.Properties?.CorsConfiguration, undefined);
+  });
+});
+
+describe('auth', () => {
+  test('the user pool is admin-managed, signs in by username or email, with a strong password policy, retained', () => {
+    const [, pool] = onlyResourceOf('AWS::Cognito::UserPool');
+    assert.equal(pool.DeletionPolicy, 'Retain');
+    assert.deepEqual(pool.Properties?.AdminCreateUserConfig, { AllowAdminCreateUserOnly: true });
+    assert.deepEqual(pool.Properties?.AliasAttributes, ['email']);
+    assert.equal(pool.Properties?.UserPoolName, undefined);
+    const policy = (propsOf(pool).Policies as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy;
+    assert.ok(Number(policy.MinimumLength) >= 12);
+    for (const rule of ['RequireLowercase', 'RequireUppercase', 'RequireNumbers', 'RequireSymbols']) {
+      assert.equal(policy[rule], true, rule);
+    }
+  });
+
+  test('the app client is public, uses the code grant and issues 15-minute access tokens', () => {
+    const [, client] = onlyResourceOf('AWS::Cognito::UserPoolClient');
+    assert.equal(client.Properties?.GenerateSecret, false);
+    assert.deepEqual(client.Properties?.AllowedOAuthFlows, ['code']);
+    assert.equal(client.Properties?.AccessTokenValidity, 15);
+    assert.deepEqual(client.Properties?.TokenValidityUnits, { AccessToken: 'minutes', IdToken: 'minutes' });
+    assert.deepEqual(client.Properties?.ExplicitAuthFlows, ['ALLOW_REFRESH_TOKEN_AUTH']);
+  });
+});
+
+describe('stack', () => {
+  test('is environment-agnostic and tagged app=shipgate', () => {
+    assert.ok(Token.isUnresolved(stack.account));
+    assert.ok(Token.isUnresolved(stack.region));
+    assert.deepEqual(stack.tags.tagValues(), { app: 'shipgate' });
+  });
+
+  test('outputs the API URL, the user pool and client ids and the table name', () => {
+    template.hasOutput('ApiUrl', { Value: stack.resolve(stack.api.url) });
+    template.hasOutput('UserPoolId', { Value: { Ref: logicalIdOf(stack.auth.userPool.userPoolId) } });
+    template.hasOutput('UserPoolClientId', { Value: { Ref: logicalIdOf(stack.auth.client.userPoolClientId) } });
+    template.hasOutput('ReleasesTableName', { Value: { Ref: 'Releases' } });
+  });
+
+  test('props reach the stage and the log groups', () => {
+    // Bundling is skipped for this second stack: only its configuration is under test.
+    const other = new ShipgateStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Other', {
+      throttlingRateLimit: 5,
+      throttlingBurstLimit: 10,
+      logRetention: RetentionDays.ONE_WEEK,
+      logLevel: 'DEBUG',
+    });
+    const otherTemplate = Template.fromStack(other);
+    otherTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+    for (const logGroup of Object.values(otherTemplate.findResources('AWS::Logs::LogGroup'))) {
+      assert.equal(logGroup.Properties?.RetentionInDays, 7);
+    }
+    otherTemplate.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
+    });
+  });
+});

@@ -1,0 +1,232 @@
+// The DynamoDB adapter against DynamoDB Local: conditions, transactions, indexes and cursors, through the service.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-store.ts';
+import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
+import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
+import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
+import type { Template } from '../../lambdas/core/template.ts';
+import { ensureTables } from '../../local/tables.ts';
+import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
+import { item, testTemplate, user } from '../support/fixtures.ts';
+
+const rita = user('rita', ['release-manager']);
+const roles = Array.from({ length: 20 }, (_, n) => `role-${n + 1}`);
+
+/** A template whose pre-release gate has 20 roles and 50 items, for the concurrency checks. */
+function wideTemplate(): Template {
+  const base = testTemplate();
+  const [pre, ...rest] = base.phases;
+  assert.ok(pre);
+  return {
+    ...base,
+    id: 'wide',
+    roles: [...base.roles, ...roles.map((id) => ({ id, label: id }))],
+    phases: [
+      {
+        ...pre,
+        sections: [
+          {
+            id: 'many',
+            title: 'Many',
+            source: { line: 1, text: '### Many' },
+            items: Array.from({ length: 50 }, (_, n) => item(`item-${n + 1}`)),
+          },
+        ],
+        gate: {
+          id: 'pre-release',
+          name: 'Wide gate',
+          signoffs: roles.map((role) => ({
+            role,
+            label: role,
+            required: true,
+            criteria: [],
+            source: { line: 2, text: role },
+          })),
+        },
+      },
+      ...rest,
+    ],
+  };
+}
+
+describe('DynamoDB release store', () => {
+  let dynamo: Awaited<ReturnType<typeof testDynamoDb>>;
+  let client: DynamoDBClient;
+  let tableName: string;
+  let store: DynamoReleaseStore;
+  let service: ReturnType<typeof makeReleasesService>;
+  const templates = [testTemplate(), wideTemplate()];
+
+  before(async () => {
+    dynamo = await testDynamoDb();
+    client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const bindings = await ensureTables(client, [releasesTable], `it-${uniqueTableSuffix()}`);
+    tableName = bindings[releasesTable.envVar] ?? '';
+    store = new DynamoReleaseStore({ client, tableName });
+    service = makeReleasesService({
+      store,
+      templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
+      clock: systemClock,
+      ids: ulidIds(),
+    });
+  });
+
+  after(async () => {
+    client?.destroy();
+    await dynamo?.stop();
+  });
+
+  it('reads a whole release (header, snapshot, items, sign-offs) in one Query page and no events', async () => {
+    const { id } = await service.createRelease(rita, {
+      templateId: 'test-template',
+      name: 'one query',
+      version: '1.0.0',
+    });
+    await service.updateItem(user('quinn', ['qa-lead']), id, 'changelog', { status: 'done' });
+    await service.recordSignoff(user('quinn', ['qa-lead']), id, {
+      gate: 'pre-release',
+      role: 'qa-lead',
+      decision: 'approve',
+    });
+    const doc = DynamoDBDocumentClient.from(client);
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': `REL#${id}`, ':r': 'R#' },
+      }),
+    );
+    assert.deepEqual(page.Items?.map((row) => row.kind).sort(), ['item', 'release', 'signoff', 'template']);
+    assert.equal(page.LastEvaluatedKey, undefined);
+    const agg = await store.load(id);
+    assert.equal(agg?.items.get('changelog')?.status, 'done');
+    assert.equal(agg?.signoffs.get('pre-release#qa-lead')?.decision, 'approve');
+    assert.equal(agg?.template.id, 'test-template');
+    assert.equal(agg?.release.revision, 2);
+  });
+
+  it('lists releases of a status newest first, page by page with an opaque cursor', async () => {
+    const created: string[] = [];
+    for (let n = 0; n < 5; n += 1) {
+      created.push(
+        (await service.createRelease(rita, { templateId: 'test-template', name: `r${n}`, version: `0.${n}` })).id,
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.listReleases(rita, { status: 'PRE_RELEASE', limit: 2, cursor });
+      assert.ok(page.items.length <= 2);
+      seen.push(...page.items.map((release) => release.id));
+      cursor = page.cursor;
+    } while (cursor);
+    const ours = seen.filter((id) => created.includes(id));
+    assert.deepEqual(ours, [...created].reverse());
+    assert.equal(new Set(seen).size, seen.length, 'no release twice across pages');
+  });
+
+  it('refuses a cursor it did not issue, or one from another listing', async () => {
+    await assert.rejects(store.list({ limit: 2, cursor: 'bm90IGEgY3Vyc29y' }), ValidationFailed);
+    const first = await store.list({ limit: 1 });
+    assert.ok(first.cursor);
+    await assert.rejects(store.list({ status: 'COMPLETED', limit: 1, cursor: first.cursor }), ValidationFailed);
+  });
+
+  it('writes an item change and its event together or not at all', async () => {
+    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'atomic', version: '1' });
+    const doc = DynamoDBDocumentClient.from(client);
+    // An event row that already exists makes the event's condition fail: the item must not change either.
+    await doc.send(new PutCommand({ TableName: tableName, Item: { pk: `REL#${id}`, sk: 'E#clash', kind: 'event' } }));
+    const event = {
+      id: 'clash',
+      releaseId: id,
+      type: 'item.updated' as const,
+      at: '',
+      actor: { id: 'x', name: 'x', kind: 'user' as const },
+      data: {},
+    };
+    await assert.rejects(
+      store.saveItem(id, { itemId: 'changelog', status: 'done', version: 1 }, 0, event),
+      StaleVersion,
+    );
+    assert.equal((await store.load(id))?.items.has('changelog'), false);
+  });
+
+  it('refuses a sign-off against a stale revision and writes nothing', async () => {
+    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'stale', version: '1' });
+    const agg = await store.load(id);
+    assert.ok(agg);
+    const signoff = {
+      gate: 'pre-release',
+      role: 'qa-lead',
+      decision: 'approve' as const,
+      by: { id: 'q', name: 'q', kind: 'user' as const },
+      at: 'now',
+    };
+    const event = {
+      id: 'e-stale',
+      releaseId: id,
+      type: 'signoff.recorded' as const,
+      at: 'now',
+      actor: signoff.by,
+      data: {},
+    };
+    await assert.rejects(store.saveSignoff({ ...agg.release, revision: 7 }, signoff, event), StaleVersion);
+    const after = await store.load(id);
+    assert.equal(after?.signoffs.size, 0);
+    assert.equal(after?.release.revision, 1);
+    const events = await store.listEvents(id, { limit: 10 });
+    assert.equal(events.items.length, 1);
+  });
+
+  it('keeps every one of 50 concurrent item changes and 20 concurrent sign-offs, each with its event', async () => {
+    const { id } = await service.createRelease(rita, { templateId: 'wide', name: 'busy', version: '3.0.0' });
+    const worker = user('wes', ['qa-lead']);
+    await Promise.all([
+      ...Array.from({ length: 50 }, (_, n) => service.updateItem(worker, id, `item-${n + 1}`, { status: 'done' })),
+      ...roles.map((role) =>
+        service.recordSignoff(user(`signer-${role}`, [role]), id, { gate: 'pre-release', role, decision: 'approve' }),
+      ),
+    ]);
+    const view = await service.getRelease(rita, id);
+    assert.equal(view.phases[0]?.progress.byStatus.done, 50);
+    assert.deepEqual(view.waitingFor?.missingSignoffs, []);
+    assert.equal(view.revision, 21);
+    const events: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.listEvents(rita, id, { limit: 30, cursor });
+      events.push(...page.items.map((event) => event.type));
+      cursor = page.cursor;
+    } while (cursor);
+    assert.equal(events.filter((type) => type === 'item.updated').length, 50);
+    assert.equal(events.filter((type) => type === 'signoff.recorded').length, 20);
+  });
+
+  it('lets exactly one of concurrent changes with the same expectedVersion win', async () => {
+    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'race', version: '1' });
+    const worker = user('wes', ['qa-lead']);
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, n) =>
+        service.updateItem(worker, id, 'changelog', {
+          status: 'done',
+          evidence: { note: `writer ${n}` },
+          expectedVersion: 0,
+        }),
+      ),
+    );
+    assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+    const rejected = results.filter((result) => result.status === 'rejected');
+    assert.equal(rejected.length, 9);
+    assert.ok(rejected.every((result) => result.reason instanceof StaleVersion));
+    assert.equal((await store.load(id))?.items.get('changelog')?.version, 1);
+  });
+});

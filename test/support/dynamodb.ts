@@ -1,0 +1,25 @@
+// Gives a test file a DynamoDB Local: the run's shared one when the test runner started it, else a private one.
+import { randomBytes } from 'node:crypto';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+
+/** A DynamoDB endpoint for tests; stop() is a no-op for the runner's shared instance. */
+export interface TestDynamoDb {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Returns the endpoint in SHIPGATE_TEST_DYNAMODB_ENDPOINT when the test runner shares one instance across the run,
+ * otherwise starts an in-memory DynamoDB Local for this test file. Always call stop() in an after() hook.
+ */
+export async function testDynamoDb(): Promise<TestDynamoDb> {
+  const shared = process.env.SHIPGATE_TEST_DYNAMODB_ENDPOINT;
+  if (shared) return { endpoint: shared, stop: async () => {} };
+  const local = await startDynamoDbLocal();
+  return { endpoint: local.endpoint, stop: () => local.stop() };
+}
+
+/** A random suffix for table names, so tests sharing one DynamoDB Local never see each other's tables. */
+export function uniqueTableSuffix(): string {
+  return randomBytes(6).toString('hex');
+}

@@ -1,0 +1,104 @@
+// Runs `npm start`'s program (local/main.ts) as a child process, the way a person runs it, for end-to-end tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadOrCreateIssuer } from '../../local/issuer.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface LocalProcess {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Ctrl-C, and wait for a clean exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export const tempDataDir = (): string => mkdtempSync(join(tmpdir(), 'shipgate-e2e-'));
+
+export const removeDataDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
+
+/** Starts the local runtime on a free port with the given data folder; resolves once it prints its URL. */
+export function startLocalProcess(dataDir: string, env: Record<string, string> = {}): Promise<LocalProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'local', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', SHIPGATE_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    return exited;
+  };
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the local runtime did not start in 60 s:\n${output}`));
+    }, 60_000);
+    const poll = setInterval(() => {
+      const url = /HTTP API\s+(http:\/\/localhost:\d+)/.exec(output)?.[1];
+      if (url) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolveStart({ url: url.replace('localhost', '127.0.0.1'), dataDir, child, output: () => output, stop });
+      } else if (child.exitCode !== null) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        reject(new Error(`the local runtime exited with ${child.exitCode}:\n${output}`));
+      }
+    }, 50);
+  });
+}
+
+/** A bearer token from the runtime's own local issuer (the same key `npm run token` uses). */
+export async function tokenFor(
+  dataDir: string,
+  user: string,
+  roles: string[],
+  extra: { scopes?: string[]; machine?: boolean } = {},
+) {
+  const issuer = await loadOrCreateIssuer(dataDir);
+  return issuer.sign({ user, name: user, roles, ...extra });
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
+  readonly body: any;
+}
+
+/** One HTTP call; JSON in, JSON (or problem+json) out. */
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: the raw text is the body
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}

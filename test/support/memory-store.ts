@@ -1,0 +1,101 @@
+// An in-memory ReleaseStore with the same conditional, all-or-nothing semantics as the DynamoDB one, for unit tests.
+import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
+import type { Page, PageQuery, ReleaseStore } from '../../lambdas/core/ports.ts';
+import type {
+  AuditEvent,
+  ItemState,
+  Release,
+  ReleaseAggregate,
+  ReleaseStatus,
+  Signoff,
+} from '../../lambdas/core/release.ts';
+import { signoffKey } from '../../lambdas/core/release.ts';
+import type { Template } from '../../lambdas/core/template.ts';
+
+interface Stored {
+  release: Release;
+  template: Template;
+  items: Map<string, ItemState>;
+  signoffs: Map<string, Signoff>;
+  events: AuditEvent[];
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class MemoryReleaseStore implements ReleaseStore {
+  readonly releases = new Map<string, Stored>();
+  /** Called before every write lands; a test can use it to slip in a concurrent change. */
+  beforeWrite: (() => Promise<void> | void) | undefined;
+
+  async create(release: Release, template: Template, event: AuditEvent): Promise<void> {
+    await this.beforeWrite?.();
+    if (this.releases.has(release.id)) throw new StaleVersion('release exists');
+    this.releases.set(release.id, {
+      release: clone(release),
+      template: clone(template),
+      items: new Map(),
+      signoffs: new Map(),
+      events: [clone(event)],
+    });
+  }
+
+  async load(releaseId: string): Promise<ReleaseAggregate | undefined> {
+    const stored = this.releases.get(releaseId);
+    if (!stored) return undefined;
+    return clone({
+      release: stored.release,
+      template: stored.template,
+      items: stored.items,
+      signoffs: stored.signoffs,
+    });
+  }
+
+  async getHeader(releaseId: string): Promise<Release | undefined> {
+    const stored = this.releases.get(releaseId);
+    return stored && clone(stored.release);
+  }
+
+  async list(query: PageQuery & { status?: ReleaseStatus | undefined }): Promise<Page<Release>> {
+    const all = [...this.releases.values()]
+      .map((stored) => stored.release)
+      .filter((release) => !query.status || release.status === query.status)
+      .sort((a, b) => `${b.createdAt}#${b.id}`.localeCompare(`${a.createdAt}#${a.id}`));
+    return page(all, query);
+  }
+
+  async saveItem(releaseId: string, state: ItemState, expectedVersion: number, event: AuditEvent): Promise<void> {
+    await this.beforeWrite?.();
+    const stored = this.#stored(releaseId);
+    const current = stored.items.get(state.itemId)?.version ?? 0;
+    if (current !== expectedVersion) throw new StaleVersion('item changed');
+    stored.items.set(state.itemId, clone(state));
+    stored.events.push(clone(event));
+  }
+
+  async saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void> {
+    await this.beforeWrite?.();
+    const stored = this.#stored(release.id);
+    if (stored.release.revision !== release.revision) throw new StaleVersion('release changed');
+    stored.release = { ...stored.release, revision: release.revision + 1, updatedAt: signoff.at };
+    stored.signoffs.set(signoffKey(signoff.gate, signoff.role), clone(signoff));
+    stored.events.push(clone(event));
+  }
+
+  async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {
+    return page(this.releases.get(releaseId)?.events ?? [], query);
+  }
+
+  #stored(releaseId: string): Stored {
+    const stored = this.releases.get(releaseId);
+    if (!stored) throw new Error(`no release ${releaseId}`);
+    return stored;
+  }
+}
+
+function page<T>(all: readonly T[], query: PageQuery): Page<T> {
+  const start = query.cursor === undefined ? 0 : Number(query.cursor);
+  if (!Number.isInteger(start) || start < 0) throw ValidationFailed.field('cursor', 'is not a cursor');
+  const items = all.slice(start, start + query.limit).map(clone);
+  const next = start + query.limit;
+  return { items, cursor: next < all.length ? String(next) : undefined };
+}

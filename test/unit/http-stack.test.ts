@@ -1,0 +1,161 @@
+// The shared middy stack: every failure is problem+json naming the field, and a 500 leaks nothing.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { NotFound, RuleViolation, StaleVersion } from '../../lambdas/core/errors.ts';
+import { httpRoute, MAX_BODY_BYTES, ok } from '../../lambdas/http/api.ts';
+import { actorOf, claimList } from '../../lambdas/http/identity.ts';
+import { UpdateItemBody } from '../../lambdas/http/schemas.ts';
+
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'test',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+function event(
+  options: { body?: string; contentType?: string; claims?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'PATCH /things',
+    rawPath: '/things',
+    rawQueryString: '',
+    headers: { 'content-type': options.contentType ?? 'application/json' },
+    body: options.body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'req-1',
+      http: { method: 'PATCH', path: '/things', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      authorizer: {
+        jwt: {
+          claims: options.claims ?? { sub: 'u1', username: 'alice', 'cognito:groups': '[qa-lead release-manager]' },
+          scopes: null,
+        },
+      },
+    },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+async function call(handler: ReturnType<typeof httpRoute>, ev: APIGatewayProxyEventV2) {
+  const result = (await handler(ev, context)) as APIGatewayProxyStructuredResultV2;
+  return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body ?? 'null') };
+}
+
+const echo = httpRoute({ body: UpdateItemBody }, ({ body, actor }) => ok({ body, actor }));
+
+describe('HTTP stack', () => {
+  it('passes a valid body and the caller to the handler', async () => {
+    const response = await call(
+      echo,
+      event({ body: JSON.stringify({ status: 'done', evidence: { url: 'https://ci/1' } }) }),
+    );
+    assert.equal(response.status, 200);
+    assert.equal(response.body.body.status, 'done');
+    assert.deepEqual(response.body.actor.roles, ['qa-lead', 'release-manager']);
+  });
+
+  it('answers malformed JSON with a 400 problem naming the body', async () => {
+    const response = await call(echo, event({ body: '{"status": "done",' }));
+    assert.equal(response.status, 400);
+    assert.equal(response.headers['content-type'], 'application/problem+json');
+    assert.equal(response.body.errors[0].field, 'body');
+    assert.match(response.body.detail, /not valid JSON/);
+  });
+
+  it('names unknown fields and wrongly typed ones', async () => {
+    const response = await call(
+      echo,
+      event({ body: JSON.stringify({ status: 'finished', colour: 'red', evidence: { url: 7 } }) }),
+    );
+    assert.equal(response.status, 400);
+    const fields = response.body.errors.map((error: { field: string }) => error.field).sort();
+    assert.deepEqual(fields, ['colour', 'evidence.url', 'status']);
+  });
+
+  it('refuses a body over 256 KiB with 413 before parsing it', async () => {
+    const body = JSON.stringify({ status: 'done', reason: 'x'.repeat(MAX_BODY_BYTES) });
+    const response = await call(echo, event({ body }));
+    assert.equal(response.status, 413);
+    assert.equal(response.body.errors[0].field, 'body');
+  });
+
+  it('refuses a body that is not sent as JSON with 415, and a missing body with 400', async () => {
+    assert.equal((await call(echo, event({ body: 'status=done', contentType: 'text/plain' }))).status, 415);
+    const missing = await call(echo, event({}));
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.errors[0].field, 'body');
+  });
+
+  it('answers 401 without verified claims', async () => {
+    const ev = event({ body: '{}' });
+    (ev.requestContext as { authorizer?: unknown }).authorizer = undefined;
+    const response = await call(echo, ev);
+    assert.equal(response.status, 401);
+    assert.equal(response.body.type, '/problems/unauthenticated');
+  });
+
+  it('maps domain errors to their status and code', async () => {
+    const cases: [Error, number, string][] = [
+      [new NotFound('release', 'r9'), 404, '/problems/not-found'],
+      [new StaleVersion('old'), 409, '/problems/stale-version'],
+      [new RuleViolation('gate-not-open', 'not open'), 409, '/problems/gate-not-open'],
+    ];
+    for (const [error, status, type] of cases) {
+      const failing = httpRoute({}, () => {
+        throw error;
+      });
+      const response = await call(failing, event());
+      assert.equal(response.status, status);
+      assert.equal(response.body.type, type);
+      assert.equal(response.body.instance, '/things');
+    }
+  });
+
+  it('answers an unexpected error with a bland 500 that carries the request id and no internals', async () => {
+    const failing = httpRoute({}, () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.1:8000 secret-table-name');
+    });
+    const response = await call(failing, event());
+    assert.equal(response.status, 500);
+    assert.equal(response.body.requestId, 'req-1');
+    const text = JSON.stringify(response.body);
+    assert.doesNotMatch(text, /ECONNREFUSED|secret-table-name|stack/);
+  });
+
+  it('validates query strings with the same field naming', async () => {
+    const route = httpRoute({ query: z.strictObject({ limit: z.coerce.number().int().max(10) }) }, ({ query }) =>
+      ok(query),
+    );
+    const ev = event();
+    ev.queryStringParameters = { limit: '99' };
+    const response = await call(route, ev);
+    assert.equal(response.status, 400);
+    assert.equal(response.body.errors[0].field, 'limit');
+  });
+});
+
+describe('identity from JWT authorizer claims', () => {
+  it('reads API Gateway flattened arrays and real arrays alike', () => {
+    assert.deepEqual(claimList('[qa-lead release-manager]'), ['qa-lead', 'release-manager']);
+    assert.deepEqual(claimList(['a', 'b']), ['a', 'b']);
+    assert.deepEqual(claimList('[]'), []);
+  });
+
+  it('recognises a client-credentials token as a machine with scopes and no roles', () => {
+    const actor = actorOf(
+      event({
+        claims: {
+          sub: 'ci-client',
+          client_id: 'ci-client',
+          scope: 'shipgate/items.write',
+          'cognito:groups': '[release-manager]',
+        },
+      }),
+    );
+    assert.equal(actor.kind, 'machine');
+    assert.deepEqual(actor.roles, []);
+    assert.deepEqual(actor.scopes, ['shipgate/items.write']);
+  });
+});

@@ -1,0 +1,179 @@
+// Unit tests for the single-instance lock: one holder per data dir, stale locks taken over, clean release.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  acquireInstanceLock,
+  InstanceRunningError,
+  pidFilePath,
+  updateInstanceLock,
+} from '../../local/instance-lock.ts';
+
+let root: string;
+let counter = 0;
+
+function freshDir(): string {
+  counter += 1;
+  return join(root, `data-${counter}`);
+}
+
+async function readLock(dataDir: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(dataDir, 'shipgate.pid'), 'utf8')) as Record<string, unknown>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readFile(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pid that belonged to a process which has already exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  const pid = child.pid;
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.ok(pid);
+  return pid;
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'shipgate-lock-test-'));
+});
+
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('acquireInstanceLock', () => {
+  it('writes shipgate.pid with this pid and a start time, creating the data dir', async () => {
+    const dataDir = join(freshDir(), 'nested');
+    const lock = await acquireInstanceLock(dataDir);
+    try {
+      const content = await readLock(dataDir);
+      assert.equal(content.pid, process.pid);
+      assert.equal(typeof content.startedAt, 'string');
+      assert.ok(!Number.isNaN(Date.parse(String(content.startedAt))));
+      assert.equal(content.port, undefined);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('refuses a second instance, saying who holds the lock and how to stop it', async () => {
+    const dataDir = freshDir();
+    const lock = await acquireInstanceLock(dataDir);
+    try {
+      await assert.rejects(acquireInstanceLock(dataDir), (error: unknown) => {
+        assert.ok(error instanceof InstanceRunningError);
+        assert.equal(error.pid, process.pid);
+        assert.equal(
+          error.message,
+          `Shipgate is already running (pid ${process.pid}) using ${dataDir}; stop it with Ctrl-C in its terminal or \`kill ${process.pid}\``,
+        );
+        return true;
+      });
+
+      await updateInstanceLock(dataDir, { port: 4123 });
+      assert.equal((await readLock(dataDir)).port, 4123);
+      await assert.rejects(acquireInstanceLock(dataDir), (error: unknown) => {
+        assert.ok(error instanceof InstanceRunningError);
+        assert.equal(error.port, 4123);
+        assert.equal(
+          error.message,
+          `Shipgate is already running (pid ${process.pid}, http://localhost:4123) using ${dataDir}; stop it with Ctrl-C in its terminal or \`kill ${process.pid}\``,
+        );
+        return true;
+      });
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('refuses while another live process holds the lock', async () => {
+    const dataDir = freshDir();
+    const holder: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      assert.ok(holder.pid);
+      await acquireInstanceLock(dataDir).then((lock) => lock.release());
+      await writeFile(
+        pidFilePath(dataDir),
+        JSON.stringify({ pid: holder.pid, port: 3000, startedAt: new Date().toISOString() }),
+      );
+      await assert.rejects(acquireInstanceLock(dataDir), (error: unknown) => {
+        assert.ok(error instanceof InstanceRunningError);
+        assert.equal(error.pid, holder.pid);
+        assert.match(error.message, new RegExp(`kill ${holder.pid}\``));
+        return true;
+      });
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const dataDir = freshDir();
+    await acquireInstanceLock(dataDir).then((lock) => lock.release());
+    const stale = await deadPid();
+    await writeFile(
+      pidFilePath(dataDir),
+      JSON.stringify({ pid: stale, port: 3000, startedAt: '2020-01-01T00:00:00Z' }),
+    );
+    const lock = await acquireInstanceLock(dataDir);
+    try {
+      const content = await readLock(dataDir);
+      assert.equal(content.pid, process.pid);
+      assert.equal(content.port, undefined);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('takes over an unreadable lock file', async () => {
+    const dataDir = freshDir();
+    await acquireInstanceLock(dataDir).then((lock) => lock.release());
+    await writeFile(pidFilePath(dataDir), 'not json');
+    const lock = await acquireInstanceLock(dataDir);
+    try {
+      assert.equal((await readLock(dataDir)).pid, process.pid);
+    } finally {
+      await lock.release();
+    }
+  });
+});
+
+describe('releasing the lock', () => {
+  it('removes the pid file, can be called twice, and lets the next instance in', async () => {
+    const dataDir = freshDir();
+    const lock = await acquireInstanceLock(dataDir);
+    assert.equal(await exists(pidFilePath(dataDir)), true);
+    await lock.release();
+    assert.equal(await exists(pidFilePath(dataDir)), false);
+    await lock.release();
+    const next = await acquireInstanceLock(dataDir);
+    assert.equal(await exists(pidFilePath(dataDir)), true);
+    await next.release();
+  });
+
+  it('leaves alone a lock that another instance has taken over', async () => {
+    const dataDir = freshDir();
+    const lock = await acquireInstanceLock(dataDir);
+    const other = JSON.stringify({ pid: 1, startedAt: new Date().toISOString() });
+    await writeFile(pidFilePath(dataDir), other);
+    await lock.release();
+    assert.equal(await readFile(pidFilePath(dataDir), 'utf8'), other);
+  });
+});
+
+describe('updateInstanceLock', () => {
+  it('refuses to write into a lock this process does not hold', async () => {
+    const dataDir = freshDir();
+    await assert.rejects(updateInstanceLock(dataDir, { port: 1 }), /not held by this process/);
+  });
+});
