@@ -16,49 +16,67 @@ export const SCOPES = {
 export type Action =
   | { readonly kind: 'read' }
   | { readonly kind: 'create-release' }
+  | { readonly kind: 'cancel-release' }
+  | { readonly kind: 'advance-release' }
+  | { readonly kind: 'rollback-release' }
+  | { readonly kind: 'manage-contacts' }
+  | { readonly kind: 'push-metrics' }
   | { readonly kind: 'update-item'; readonly item: TemplateItem; readonly teamRoles: readonly string[] }
   | { readonly kind: 'sign'; readonly role: string }
   | { readonly kind: 'withdraw-signoff'; readonly role: string };
 
+type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
+
+/**
+ * A rule: the permission name a denial reports, which people may (by role), and which machine clients may (by
+ * scope). `people: 'any'` is every signed-in person; `machines: undefined` is no machine.
+ */
+interface Rule<K extends Action['kind']> {
+  readonly permission: (action: ActionOf<K>) => string;
+  readonly people: 'any' | ((actor: Actor, action: ActionOf<K>) => boolean);
+  readonly machines?: (actor: Actor, action: ActionOf<K>) => boolean;
+}
+
+const releaseManager = (actor: Actor) => hasRole(actor, RELEASE_MANAGER);
+const scope = (name: string) => (actor: Actor) => actor.scopes.includes(name);
+
+/** The permission table. The README's API section and the permission-matrix test follow it. */
+export const RULES: { readonly [K in Action['kind']]: Rule<K> } = {
+  read: { permission: () => 'release:read', people: 'any', machines: scope(SCOPES.read) },
+  'create-release': { permission: () => 'release:create', people: releaseManager },
+  'cancel-release': { permission: () => 'release:cancel', people: releaseManager },
+  'advance-release': { permission: () => 'release:advance', people: releaseManager },
+  'rollback-release': { permission: () => 'release:rollback', people: releaseManager },
+  'manage-contacts': { permission: () => 'contacts:manage', people: releaseManager },
+  'push-metrics': { permission: () => 'metrics:write', people: () => false, machines: scope(SCOPES.metricsWrite) },
+  'update-item': {
+    permission: (action) => `item:update:${action.item.id}`,
+    // Anyone on the release's team; a release manager always.
+    people: (actor, action) => releaseManager(actor) || action.teamRoles.some((role) => hasRole(actor, role)),
+    // CI may tick what it verifies, and nothing a person must judge.
+    machines: (actor, action) => scope(SCOPES.itemsWrite)(actor) && action.item.kind === 'automated',
+  },
+  sign: { permission: (action) => `signoff:${action.role}`, people: (actor, action) => hasRole(actor, action.role) },
+  'withdraw-signoff': {
+    permission: (action) => `signoff:${action.role}`,
+    people: (actor, action) => hasRole(actor, action.role),
+  },
+};
+
+function ruleOf<K extends Action['kind']>(action: ActionOf<K>): Rule<K> {
+  return RULES[action.kind as K] as Rule<K>;
+}
+
 /** The permission an action needs, as a denial names it. */
 export function permissionOf(action: Action): string {
-  switch (action.kind) {
-    case 'read':
-      return 'release:read';
-    case 'create-release':
-      return 'release:create';
-    case 'update-item':
-      return `item:update:${action.item.id}`;
-    case 'sign':
-    case 'withdraw-signoff':
-      return `signoff:${action.role}`;
-  }
+  return ruleOf(action).permission(action);
 }
 
 /** True when the actor may perform the action. */
 export function isAllowed(actor: Actor, action: Action): boolean {
-  if (actor.kind === 'machine') {
-    switch (action.kind) {
-      case 'read':
-        return actor.scopes.includes(SCOPES.read);
-      case 'update-item':
-        // CI may tick what it verifies, and nothing a person must judge.
-        return actor.scopes.includes(SCOPES.itemsWrite) && action.item.kind === 'automated';
-      default:
-        return false;
-    }
-  }
-  switch (action.kind) {
-    case 'read':
-      return true;
-    case 'create-release':
-      return hasRole(actor, RELEASE_MANAGER);
-    case 'update-item':
-      return hasRole(actor, RELEASE_MANAGER) || action.teamRoles.some((role) => hasRole(actor, role));
-    case 'sign':
-    case 'withdraw-signoff':
-      return hasRole(actor, action.role);
-  }
+  const rule = ruleOf(action);
+  if (actor.kind === 'machine') return rule.machines?.(actor, action) ?? false;
+  return rule.people === 'any' || rule.people(actor, action);
 }
 
 /** Throws Forbidden, naming the missing permission, unless the actor may perform the action. */
@@ -67,7 +85,7 @@ export function authorize(actor: Actor, action: Action): void {
   const permission = permissionOf(action);
   const why =
     actor.kind === 'machine'
-      ? `machine client ${actor.id} lacks the scope or the item is not automated`
+      ? `machine client ${actor.id} has scopes ${actor.scopes.join(' ') || '(none)'}`
       : `${actor.name} holds ${actor.roles.length > 0 ? actor.roles.join(', ') : 'no role'}`;
   throw new Forbidden(permission, `missing permission ${permission}: ${why}`);
 }
