@@ -2,9 +2,9 @@
 // here, and its access to a table through `bindTable`, so no function is wired differently from the others.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -27,9 +27,19 @@ export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** DynamoDB actions of each access level; `write` adds its actions to `read`'s (see `TableAccess`). */
 const readActions = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'] as const;
-// The same split aws-cdk-lib's own table grants use: reading a CMK-encrypted table needs Decrypt, writing more.
+// The split aws-cdk-lib's own table grants use (reading a CMK-encrypted table needs Decrypt, writing more), with
+// its `ReEncrypt*` and `GenerateDataKey*` spelled out: no wildcard action, and no key-pair generation, which
+// DynamoDB never asks for.
 const keyReadActions = ['kms:Decrypt', 'kms:DescribeKey'] as const;
-const keyWriteActions = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+const keyWriteActions = [
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+] as const;
+/** What the Lambda service needs to write a function's logs into the function's own group. */
+const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
 // ESM output still bundles CommonJS dependencies that call `require`; this gives them one.
 const esmRequireBanner =
@@ -61,6 +71,7 @@ export interface ShipgateFunctionProps
     | 'logRetentionRetryOptions'
     | 'projectRoot'
     | 'depsLockFilePath'
+    | 'role'
   > {
   /** The handler module, absolute or relative to the repository root; it exports `handler`. */
   readonly entry: string;
@@ -85,7 +96,8 @@ export interface ShipgateFunctionProps
 
 /**
  * A Shipgate Lambda function: Node.js 24 on ARM64, ESM bundled locally by esbuild with source maps, X-Ray tracing,
- * its own log group, and Powertools configured.
+ * its own log group, and Powertools configured. Its role starts empty (no AWS managed policy): it may write to its
+ * own log group and send traces, and gains table access only through `bindTable`.
  */
 export class ShipgateFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ShipgateFunctionProps) {
@@ -96,6 +108,14 @@ export class ShipgateFunction extends NodejsFunction {
       retention: logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // An own role instead of the default one, which carries the AWSLambdaBasicExecutionRole managed policy: that
+    // policy lets a function create log groups and write to every log group of the account.
+    const role = new Role(scope, `${id}ServiceRole`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Shipgate function ${id}`,
+    });
+    // The group's ARN attribute ends in `:*`, which covers its log streams and nothing else.
+    Grant.addToPrincipal({ grantee: role, actions: [...logActions], resourceArns: [logGroup.logGroupArn] });
     const bundlingDefaults: BundlingOptions = {
       forceDockerBundling: false,
       format: OutputFormat.ESM,
@@ -119,6 +139,7 @@ export class ShipgateFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
+      role,
       logGroup,
       bundling: { ...bundlingDefaults, ...bundling },
       environment: {
@@ -129,21 +150,43 @@ export class ShipgateFunction extends NodejsFunction {
         ...environment,
       },
     });
+    // Tracing.ACTIVE has put its X-Ray statement into the role's default policy (the one the log grant created);
+    // that statement's `*` is acknowledged on this policy alone, not on the function or the stack.
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy !== undefined) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so X-Ray tracing ' +
+          'needs Resource "*"; every other statement of this policy names its resources (asserted by the infra tests).',
+      });
+    }
   }
 
   /**
    * Gives the function a table: sets the table name in `schema.envVar` and grants exactly what `access` allows.
-   * `read`: GetItem and Query on the table and its indexes. `write`: `read` plus PutItem, UpdateItem and
-   * ConditionCheckItem on the table (indexes cannot be written). Plus the key grant when the table uses a KMS key.
+   * `read`: GetItem and Query on the table and on each of the schema's indexes by name. `write`: `read` plus
+   * PutItem, UpdateItem and ConditionCheckItem on the table (indexes cannot be written). Plus, when the table uses a
+   * KMS key, the key actions of that access, usable only through DynamoDB (`kms:ViaService`).
    */
   bindTable(table: ITable, schema: TableSchema, access: TableAccess): void {
     this.addEnvironment(schema.envVar, table.tableName);
-    const readResources =
-      schema.globalSecondaryIndexes.length > 0 ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
-    Grant.addToPrincipal({ grantee: this, actions: [...readActions], resourceArns: readResources });
+    // Each index by name rather than `index/*`: an index added later gets no reader until the schema names it.
+    const indexArns = schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
+    Grant.addToPrincipal({ grantee: this, actions: [...readActions], resourceArns: [table.tableArn, ...indexArns] });
     if (access === 'write') {
       Grant.addToPrincipal({ grantee: this, actions: [...writeActions], resourceArns: [table.tableArn] });
     }
-    table.encryptionKey?.grant(this, ...keyReadActions, ...(access === 'write' ? keyWriteActions : []));
+    if (table.encryptionKey !== undefined) {
+      const stack = Stack.of(this);
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: [...keyReadActions, ...(access === 'write' ? keyWriteActions : [])],
+        resourceArns: [table.encryptionKey.keyArn],
+        // The function never calls KMS itself; DynamoDB does on its behalf. Stolen credentials cannot use the key
+        // directly to decrypt or encrypt anything.
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+      });
+    }
   }
 }

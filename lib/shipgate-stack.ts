@@ -12,7 +12,7 @@ import { ShipgateStorage } from './storage.ts';
 /** Properties of {@link ShipgateStack}. */
 export interface ShipgateStackProps extends StackProps {
   /**
-   * Cognito settings: callback and logout URLs, managed-login domain, token validity.
+   * Cognito settings: callback and logout URLs, domain prefix, token validity, MFA, threat protection.
    * @default - see `ShipgateAuthProps`
    */
   readonly auth?: ShipgateAuthProps;
@@ -70,7 +70,18 @@ export class ShipgateStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Shipgate API' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.auth.client.userPoolClientId,
+      description: 'App client for people (authorization code with PKCE)',
+    });
+    new CfnOutput(this, 'MachineClientId', {
+      value: this.auth.machineClient.userPoolClientId,
+      description: 'App client for machines (client credentials); its secret is in the Cognito console or API',
+    });
+    new CfnOutput(this, 'TokenEndpoint', {
+      value: this.auth.tokenEndpoint,
+      description: 'OAuth 2.0 token endpoint for the client-credentials grant',
+    });
     new CfnOutput(this, 'ReleasesTableName', { value: this.storage.table(releasesTable).tableName });
   }
 }

@@ -9,6 +9,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { tables as allTables, type KeyAttribute, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
@@ -40,8 +41,27 @@ const pinLogicalId = (construct: IConstruct, logicalId: string): void => {
 };
 
 /**
+ * DynamoDB's endpoints also answer plain HTTP; this refuses any request to the table that did not arrive over TLS.
+ * `Resource: *` means "this table" in a table's own policy, and avoids the table referencing its own ARN.
+ */
+const tlsOnlyPolicy = (): PolicyDocument =>
+  new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        sid: 'DenyInsecureTransport',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['dynamodb:*'],
+        resources: ['*'],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ],
+  });
+
+/**
  * The tables, one per schema: on-demand, point-in-time recovery, deletion protection, retained on stack deletion,
- * encrypted with a customer-managed key that rotates and is retained too.
+ * TLS-only, encrypted with a customer-managed key that rotates and is retained too. (KMS itself answers only
+ * HTTPS, so the key needs no such policy.)
  *
  * Each table's and key's CloudFormation logical id is pinned to the schema's `logicalId`, so moving these
  * constructs in the tree can never make CloudFormation replace a table that holds data.
@@ -83,6 +103,7 @@ export class ShipgateStorage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: key,
+      resourcePolicy: tlsOnlyPolicy(),
     });
     for (const index of schema.globalSecondaryIndexes) {
       table.addGlobalSecondaryIndex({

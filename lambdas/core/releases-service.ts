@@ -1,8 +1,8 @@
 // The use cases of releases and templates: authorize, load, decide with the rules, write atomically.
 import type { Actor } from './actor.ts';
 import { actorRef } from './actor.ts';
-import { NotFound, StaleVersion } from './errors.ts';
-import { authorize } from './permissions.ts';
+import { Forbidden, NotFound, StaleVersion } from './errors.ts';
+import { authorize, SCOPES } from './permissions.ts';
 import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog } from './ports.ts';
 import type {
   AuditEvent,
@@ -149,6 +149,14 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     },
 
     async updateItem(actor: Actor, releaseId: string, itemId: string, update: ItemUpdate): Promise<ItemView> {
+      // A machine without the scope to write items is refused before anything is read, so it learns nothing of
+      // which releases exist (people may read every release anyway).
+      if (actor.kind === 'machine' && !actor.scopes.includes(SCOPES.itemsWrite)) {
+        throw new Forbidden(
+          `item:update:${itemId}`,
+          `missing permission item:update:${itemId}: machine client ${actor.id} lacks ${SCOPES.itemsWrite}`,
+        );
+      }
       return retrying(async () => {
         const agg = await load(releaseId);
         const entry = itemIndex(agg.template).get(itemId);
@@ -176,9 +184,8 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
 
     async recordSignoff(actor: Actor, releaseId: string, input: SignoffInput) {
       return retrying(async () => {
-        const agg = await load(releaseId);
-        findGate(agg.template, input.gate);
         authorize(actor, { kind: 'sign', role: input.role });
+        const agg = await load(releaseId);
         const at = now();
         const signoff = decideSignoff(agg, input, actorRef(actor), at);
         return saveSignoff(agg, signoff, actor, 'signoff.recorded');
@@ -187,8 +194,8 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
 
     async withdrawSignoff(actor: Actor, releaseId: string, gate: string, role: string) {
       return retrying(async () => {
-        const agg = await load(releaseId);
         authorize(actor, { kind: 'withdraw-signoff', role });
+        const agg = await load(releaseId);
         const signoff = decideWithdrawal(agg, gate, role, actorRef(actor), now());
         return saveSignoff(agg, signoff, actor, 'signoff.withdrawn');
       });
@@ -197,8 +204,8 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     async listEvents(actor: Actor, releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {
       authorize(actor, { kind: 'read' });
       const page = await store.listEvents(releaseId, query);
-      // Every release has its creation event, so an empty first page means the release does not exist.
-      if (page.items.length === 0 && !query.cursor && !(await store.getHeader(releaseId))) {
+      // Every release has its creation event, so an empty page may mean the release does not exist.
+      if (page.items.length === 0 && !(await store.getHeader(releaseId))) {
         throw new NotFound('release', releaseId);
       }
       return page;

@@ -76,8 +76,10 @@ function asDomainError(error: unknown): DomainError | undefined {
       });
     }
     if (error.statusCode === 422) {
-      const why = error.cause?.message ? `: ${error.cause.message}` : '';
-      return ValidationFailed.field('body', `is not valid JSON${why}`);
+      const cause = error.cause?.message ?? '';
+      // The parser's own words help with a typo; a blown stack only means the document nests too deeply to read.
+      if (/call stack/i.test(cause)) return ValidationFailed.field('body', 'nests too deeply to be read');
+      return ValidationFailed.field('body', `is not valid JSON${cause ? `: ${cause}` : ''}`);
     }
   }
   return undefined;

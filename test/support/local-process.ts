@@ -1,4 +1,5 @@
 // Runs `npm start`'s program (local/main.ts) as a child process, the way a person runs it, for end-to-end tests.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,4 +102,46 @@ export async function api(
     // not JSON: the raw text is the body
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+const where = (context: string) => (context ? `${context}: ` : '');
+
+/**
+ * Asserts an answer API Gateway gives itself, before any function runs (no route, no valid token, a body over its
+ * quota): `{"message": ...}` JSON, and none of a handler's marks.
+ */
+export function assertGatewayAnswer(response: ApiResponse, status: 401 | 404 | 413, context = ''): void {
+  const seen = `${where(context)}${response.status} ${JSON.stringify(response.body)}`;
+  assert.equal(response.status, status, seen);
+  assert.equal(response.headers.get('content-type'), 'application/json', seen);
+  assert.equal(response.headers.get('apigw-requestid'), null, `${seen}: a gateway answer reaches no function`);
+  assert.ok(typeof response.body === 'object' && response.body !== null, seen);
+  assert.deepEqual(Object.keys(response.body), ['message'], seen);
+  assert.equal(typeof response.body.message, 'string', seen);
+}
+
+/** Asserts the JWT authorizer's 401: `{"message":"Unauthorized"}` with a Bearer challenge naming the reason. */
+export function assertUnauthorized(response: ApiResponse, context = '', reason?: string): void {
+  assertGatewayAnswer(response, 401, context);
+  assert.equal(response.body.message, 'Unauthorized', where(context));
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  assert.match(challenge, /^Bearer error="invalid_token"/, `${where(context)}www-authenticate: ${challenge}`);
+  if (reason !== undefined) {
+    assert.ok(challenge.includes(`error_description="${reason}"`), `${where(context)}${challenge} names ${reason}`);
+  }
+}
+
+/** Asserts an RFC 9457 problem+json document with this status, and returns its body. */
+// biome-ignore lint/suspicious/noExplicitAny: problem documents carry route-specific extension members
+export function assertProblem(response: ApiResponse, status: number, context = ''): any {
+  const seen = `${where(context)}${response.status} ${JSON.stringify(response.body)}`;
+  assert.equal(response.status, status, seen);
+  assert.equal(response.headers.get('content-type'), 'application/problem+json', seen);
+  assert.ok(typeof response.body === 'object' && response.body !== null, seen);
+  assert.equal(response.body.status, status, seen);
+  for (const member of ['type', 'title', 'detail']) {
+    assert.equal(typeof response.body[member], 'string', `${seen}: ${member}`);
+    assert.ok(response.body[member].length > 0, `${seen}: ${member} is empty`);
+  }
+  return response.body;
 }

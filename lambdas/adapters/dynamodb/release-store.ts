@@ -102,7 +102,15 @@ function encodeCursor(key: Row | undefined, scope: string): string | undefined {
   return key ? Buffer.from(JSON.stringify({ s: scope, k: key })).toString('base64url') : undefined;
 }
 
-function decodeCursor(cursor: string | undefined, scope: string, keyNames: readonly string[]): Row | undefined {
+/** What each key attribute of a cursor must look like for the listing it claims to continue. */
+type KeyShape = Readonly<Record<string, (value: string) => boolean>>;
+
+/**
+ * Decodes a cursor and checks that it can only continue the listing it came from: same scope, same key
+ * attributes, and key values of the rows that listing returns. DynamoDB refuses a start key of the wrong shape
+ * with an error, so a forged cursor must be turned away here, as the client's mistake.
+ */
+function decodeCursor(cursor: string | undefined, scope: string, shape: KeyShape): Row | undefined {
   if (cursor === undefined) return undefined;
   const invalid = () => ValidationFailed.field('cursor', 'is not a cursor this listing returned');
   let decoded: unknown;
@@ -116,9 +124,17 @@ function decodeCursor(cursor: string | undefined, scope: string, keyNames: reado
   if (s !== scope || typeof k !== 'object' || k === null) throw invalid();
   const key = k as Record<string, unknown>;
   const names = Object.keys(key);
-  if (names.length !== keyNames.length || !keyNames.every((name) => typeof key[name] === 'string')) throw invalid();
+  const fits = (name: string) => {
+    const value = key[name];
+    const check = shape[name];
+    return typeof value === 'string' && check !== undefined && check(value);
+  };
+  if (names.length !== Object.keys(shape).length || !names.every(fits)) throw invalid();
   return key as Row;
 }
+
+const startsWithMore = (prefix: string) => (value: string) => value.startsWith(prefix) && value.length > prefix.length;
+const nonEmpty = (value: string) => value.length > 0;
 
 export class DynamoReleaseStore implements ReleaseStore {
   readonly #doc: DynamoDBDocumentClient;
@@ -190,17 +206,23 @@ export class DynamoReleaseStore implements ReleaseStore {
   async list(query: PageQuery & { status?: ReleaseStatus | undefined }): Promise<Page<Release>> {
     const gsi = query.status ? byStatus : byCreated;
     const scope = `releases:${query.status ?? '*'}`;
-    const keyNames = ['pk', 'sk', gsi.partitionKey.name, gsi.sortKey.name];
+    const partition = query.status ? byStatusPk(query.status) : ALL_RELEASES;
+    const shape: KeyShape = {
+      pk: startsWithMore('REL#'),
+      sk: (value) => value === META,
+      [gsi.partitionKey.name]: (value) => value === partition,
+      [gsi.sortKey.name]: nonEmpty,
+    };
     const page = await this.#doc.send(
       new QueryCommand({
         TableName: this.#table,
         IndexName: gsi.indexName,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': gsi.partitionKey.name },
-        ExpressionAttributeValues: { ':pk': query.status ? byStatusPk(query.status) : ALL_RELEASES },
+        ExpressionAttributeValues: { ':pk': partition },
         ScanIndexForward: false,
         Limit: query.limit,
-        ExclusiveStartKey: decodeCursor(query.cursor, scope, keyNames),
+        ExclusiveStartKey: decodeCursor(query.cursor, scope, shape),
       }),
     );
     return { items: (page.Items ?? []).map(releaseOf), cursor: encodeCursor(page.LastEvaluatedKey, scope) };
@@ -256,7 +278,10 @@ export class DynamoReleaseStore implements ReleaseStore {
         ExpressionAttributeValues: { ':pk': pk(releaseId), ':events': 'E#' },
         ScanIndexForward: true,
         Limit: query.limit,
-        ExclusiveStartKey: decodeCursor(query.cursor, scope, ['pk', 'sk']),
+        ExclusiveStartKey: decodeCursor(query.cursor, scope, {
+          pk: (value) => value === pk(releaseId),
+          sk: startsWithMore('E#'),
+        }),
       }),
     );
     return { items: (page.Items ?? []).map(eventOf), cursor: encodeCursor(page.LastEvaluatedKey, scope) };

@@ -1,0 +1,126 @@
+// cdk-nag's AwsSolutions pack over the Shipgate stack, applied the way bin/shipgate.ts applies it: synthesis must
+// succeed with nothing left unacknowledged, and every acknowledgement must be narrow and give its reason.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { App, Validations } from 'aws-cdk-lib';
+import { FeaturePlan, UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IConstruct } from 'constructs';
+import { applyNag } from '../../lib/nag.ts';
+import { ShipgateStack, type ShipgateStackProps } from '../../lib/shipgate-stack.ts';
+
+/** The parts of CDK's validation report (`validation-report.json` in the cloud assembly) these tests read. */
+interface ValidationReport {
+  readonly pluginReports: readonly {
+    readonly pluginName: string;
+    readonly violations: readonly {
+      readonly ruleName: string;
+      readonly severity: string;
+      readonly violatingConstructs: readonly { readonly constructPath: string }[];
+    }[];
+  }[];
+}
+
+interface NagRun {
+  readonly app: App;
+  readonly stack: ShipgateStack;
+  /** The synthesis error, if synthesis failed. */
+  readonly error: unknown;
+  /** Every finding the report lists, as `<severity> <rule> <construct path>`. */
+  readonly findings: readonly string[];
+}
+
+/**
+ * Synthesizes a Shipgate stack with the nag pack applied, after `extend` has had a chance to add to it. Bundling is
+ * skipped: no rule reads function code, and the stack test already bundles every function.
+ */
+const synthWithNag = (props: ShipgateStackProps = {}, extend?: (stack: ShipgateStack) => void): NagRun => {
+  // In-memory mode: a failed validation throws with the report in the error, rather than printing it to stderr.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:appMode': 'inmemory' } });
+  applyNag(app);
+  const stack = new ShipgateStack(app, 'Shipgate', props);
+  extend?.(stack);
+  let error: unknown;
+  try {
+    app.synth();
+  } catch (caught) {
+    error = caught;
+  }
+  const report = JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  const findings = report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map((c) => `${violation.severity} ${violation.ruleName} ${c.constructPath}`),
+    ),
+  );
+  return { app, stack, error, findings };
+};
+
+/** Every acknowledgement in the tree: the rule id, the path of the construct it sits on, and its reason. */
+const acknowledgementsOf = (root: IConstruct): { id: string; path: string; reason: string }[] =>
+  root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([qualified, reason]) => ({
+          id: qualified.replace(/^annotation::/i, ''),
+          path: construct.node.path,
+          reason,
+        })),
+      ),
+  );
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the stack synthesizes with no unacknowledged finding, error or warning', () => {
+    const { error, findings } = synthWithNag();
+    assert.deepEqual(findings, []);
+    assert.equal(error, undefined);
+  });
+
+  test('the acknowledgements that follow the MFA and threat-protection props keep it clean', () => {
+    const { error, findings } = synthWithNag({ auth: { mfa: 'optional', threatProtection: false } });
+    assert.deepEqual(findings, []);
+    assert.equal(error, undefined);
+  });
+
+  test('an unacknowledged finding fails synthesis, even one of warning level', () => {
+    // A pool that satisfies every rule but MFA (AwsSolutions-COG2, a warning).
+    const { error, findings } = synthWithNag({}, (stack) => {
+      new UserPool(stack, 'Unchecked', {
+        featurePlan: FeaturePlan.PLUS,
+        passwordPolicy: {
+          minLength: 12,
+          requireDigits: true,
+          requireLowercase: true,
+          requireSymbols: true,
+          requireUppercase: true,
+        },
+      });
+    });
+    assert.deepEqual(findings, ['warning AwsSolutions-COG2 Shipgate/Unchecked/Resource']);
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /AwsSolutions-COG2/);
+  });
+
+  test('each acknowledgement gives a reason and sits on the one kind of construct it is for', () => {
+    const { stack } = synthWithNag();
+    const acks = acknowledgementsOf(stack);
+    assert.ok(acks.length > 0);
+    for (const ack of acks) {
+      assert.ok(ack.reason.trim().length >= 40, `${ack.id} on ${ack.path} has no written reason`);
+    }
+    // /health alone is open, and only its route says so.
+    assert.deepEqual(
+      acks.filter((ack) => ack.id === 'AwsSolutions-APIG4').map((ack) => ack.path),
+      ['Shipgate/Api/HttpApi/GET--health'],
+    );
+    // The X-Ray `*` is acknowledged on each function's own policy, never higher up.
+    const xray = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]');
+    assert.equal(xray.length, stack.api.functions.size);
+    for (const ack of xray) assert.match(ack.path, /^Shipgate\/Api\/[a-z-]+ServiceRole\/DefaultPolicy$/);
+    assert.deepEqual([...new Set(acks.map((ack) => ack.id))].sort(), [
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+});
