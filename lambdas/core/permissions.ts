@@ -21,7 +21,16 @@ export type Action =
   | { readonly kind: 'rollback-release' }
   | { readonly kind: 'manage-contacts' }
   | { readonly kind: 'push-metrics' }
-  | { readonly kind: 'update-item'; readonly item: TemplateItem; readonly teamRoles: readonly string[] }
+  /**
+   * Without `item` and `teamRoles` this is the check made before the release is read: could this actor update
+   * any item at all? The full check follows once the item is known.
+   */
+  | {
+      readonly kind: 'update-item';
+      readonly itemId: string;
+      readonly item?: TemplateItem | undefined;
+      readonly teamRoles?: readonly string[] | undefined;
+    }
   | { readonly kind: 'sign'; readonly role: string }
   | { readonly kind: 'withdraw-signoff'; readonly role: string };
 
@@ -50,11 +59,13 @@ export const RULES: { readonly [K in Action['kind']]: Rule<K> } = {
   'manage-contacts': { permission: () => 'contacts:manage', people: releaseManager },
   'push-metrics': { permission: () => 'metrics:write', people: () => false, machines: scope(SCOPES.metricsWrite) },
   'update-item': {
-    permission: (action) => `item:update:${action.item.id}`,
+    permission: (action) => `item:update:${action.itemId}`,
     // Anyone on the release's team; a release manager always.
-    people: (actor, action) => releaseManager(actor) || action.teamRoles.some((role) => hasRole(actor, role)),
+    people: (actor, action) =>
+      releaseManager(actor) || !action.teamRoles || action.teamRoles.some((role) => hasRole(actor, role)),
     // CI may tick what it verifies, and nothing a person must judge.
-    machines: (actor, action) => scope(SCOPES.itemsWrite)(actor) && action.item.kind === 'automated',
+    machines: (actor, action) =>
+      scope(SCOPES.itemsWrite)(actor) && (action.item === undefined || action.item.kind === 'automated'),
   },
   sign: { permission: (action) => `signoff:${action.role}`, people: (actor, action) => hasRole(actor, action.role) },
   'withdraw-signoff': {

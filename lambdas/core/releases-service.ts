@@ -1,8 +1,8 @@
 // The use cases of releases and templates: authorize, load, decide with the rules, write atomically.
 import type { Actor } from './actor.ts';
 import { actorRef } from './actor.ts';
-import { Forbidden, NotFound, StaleVersion } from './errors.ts';
-import { authorize, SCOPES } from './permissions.ts';
+import { NotFound, StaleVersion } from './errors.ts';
+import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog } from './ports.ts';
 import type {
   AuditEvent,
@@ -149,19 +149,18 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     },
 
     async updateItem(actor: Actor, releaseId: string, itemId: string, update: ItemUpdate): Promise<ItemView> {
-      // A machine without the scope to write items is refused before anything is read, so it learns nothing of
-      // which releases exist (people may read every release anyway).
-      if (actor.kind === 'machine' && !actor.scopes.includes(SCOPES.itemsWrite)) {
-        throw new Forbidden(
-          `item:update:${itemId}`,
-          `missing permission item:update:${itemId}: machine client ${actor.id} lacks ${SCOPES.itemsWrite}`,
-        );
-      }
+      // Refused before anything is read, a caller who may not write items learns nothing of which releases exist.
+      authorize(actor, { kind: 'update-item', itemId });
       return retrying(async () => {
         const agg = await load(releaseId);
         const entry = itemIndex(agg.template).get(itemId);
         if (!entry) throw new NotFound('item', itemId);
-        authorize(actor, { kind: 'update-item', item: entry.item, teamRoles: agg.template.roles.map((r) => r.id) });
+        authorize(actor, {
+          kind: 'update-item',
+          itemId,
+          item: entry.item,
+          teamRoles: agg.template.roles.map((r) => r.id),
+        });
         const at = now();
         const { previous, next } = decideItemUpdate(agg, itemId, update, actorRef(actor), at);
         await store.saveItem(
