@@ -14,6 +14,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { routes as allRoutes, type RouteDef, routeEntry } from '../lambdas/http/routes.ts';
@@ -25,6 +26,12 @@ export interface ShipgateApiProps {
   readonly table: (schema: TableSchema) => ITable;
   /** The authorizer of every route with `authenticated: true` (usually `ShipgateAuth.authorizer`). */
   readonly authorizer: IHttpRouteAuthorizer;
+  /**
+   * The release state machine, bound to every route that sets `workflow` (usually `ShipgateWorkflow.stateMachine`).
+   * Required as soon as one route sets `workflow`.
+   * @default - no state machine
+   */
+  readonly stateMachine?: IStateMachine;
   /**
    * The routes to serve.
    * @default the shared route table (`routes` of `lambdas/http/routes.ts`)
@@ -134,6 +141,12 @@ export class ShipgateApi extends Construct {
       });
       for (const { table, access } of route.tables) {
         fn.bindTable(props.table(table), table, access);
+      }
+      if (route.workflow !== undefined) {
+        if (props.stateMachine === undefined) {
+          throw new Error(`route ${route.id} sets workflow '${route.workflow}' but ShipgateApi has no stateMachine`);
+        }
+        fn.bindWorkflow(props.stateMachine, route.workflow);
       }
       const added = this.httpApi.addRoutes({
         path: route.path,

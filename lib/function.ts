@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -14,9 +14,10 @@ import {
   OutputFormat,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import type { TableAccess } from '../lambdas/http/routes.ts';
+import type { RouteDef, TableAccess } from '../lambdas/http/routes.ts';
 
 /** The repository root: handler entries are resolved against it, so synthesis does not depend on the cwd. */
 export const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -38,6 +39,54 @@ const keyWriteActions = [
   'kms:GenerateDataKey',
   'kms:GenerateDataKeyWithoutPlaintext',
 ] as const;
+/**
+ * What a function may do with the release workflow (see `RouteDef.workflow`). `start`: start executions. `respond`:
+ * `start` plus stop and describe executions, and answer the callback tasks they wait on.
+ */
+export type WorkflowAccess = NonNullable<RouteDef['workflow']>;
+
+/**
+ * Answering a callback task: success when a wait is satisfied, failure on a rollback. SendTaskHeartbeat is left out:
+ * no task of the definition sets a heartbeat, so nothing ever needs to send one.
+ *
+ * The Service Authorization Reference lists no resource type for the SendTask* actions, which would mean `*`
+ * only; but Step Functions authorizes a callback against the state machine whose execution issued the token (an
+ * AccessDenied names `...:stateMachine:<name>`), and aws-cdk-lib's own `grantTaskResponse` scopes these actions to
+ * the state machine ARN. The narrower grant is used: a function can answer the tokens of this state machine only.
+ */
+const taskResponseActions = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
+
+/** The statement that lets a principal answer the callback tasks of `stateMachine`'s executions. */
+export const taskResponseStatement = (stateMachine: IStateMachine): PolicyStatement =>
+  new PolicyStatement({ actions: [...taskResponseActions], resources: [stateMachine.stateMachineArn] });
+
+/** Execution actions of `respond`, on the state machine's executions (`execution:<name>:*`). */
+const executionActions = ['states:StopExecution', 'states:DescribeExecution'] as const;
+
+/**
+ * The id of cdk-nag's AwsSolutions-IAM5 finding for a resource ARN that ends in `*`, as cdk-nag spells it: the
+ * resolved ARN flattened, `Ref` as `<LogicalId>`, `Fn::GetAtt` as `<LogicalId.Attribute>`, `Fn::Join` joined, and any
+ * other intrinsic as its JSON. Acknowledging this exact id leaves every other wildcard of the policy reported.
+ */
+const wildcardResourceFinding = (scope: IConstruct, arn: string): string => {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    if (typeof node === 'object' && node !== null) {
+      if ('Ref' in node) return `<${flatten(node.Ref)}>`;
+      if ('Fn::GetAtt' in node && Array.isArray(node['Fn::GetAtt'])) {
+        const [resource, attribute] = node['Fn::GetAtt'] as unknown[];
+        return `<${flatten(resource)}.${flatten(attribute)}>`;
+      }
+      if ('Fn::Join' in node && Array.isArray(node['Fn::Join'])) {
+        const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+        return parts.map(flatten).join(delimiter);
+      }
+    }
+    return JSON.stringify(node);
+  };
+  return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(arn))}]`;
+};
+
 /** What the Lambda service needs to write a function's logs into the function's own group. */
 const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
@@ -97,7 +146,8 @@ export interface ShipgateFunctionProps
 /**
  * A Shipgate Lambda function: Node.js 24 on ARM64, ESM bundled locally by esbuild with source maps, X-Ray tracing,
  * its own log group, and Powertools configured. Its role starts empty (no AWS managed policy): it may write to its
- * own log group and send traces, and gains table access only through `bindTable`.
+ * own log group and send traces, and gains table access only through `bindTable`, workflow access only through
+ * `bindWorkflow`.
  */
 export class ShipgateFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ShipgateFunctionProps) {
@@ -188,5 +238,32 @@ export class ShipgateFunction extends NodejsFunction {
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
       });
     }
+  }
+
+  /**
+   * Gives the function the release workflow: sets `STATE_MACHINE_ARN` and grants what `access` allows.
+   * `start`: StartExecution on the state machine. `respond`: `start` plus StopExecution and DescribeExecution on its
+   * executions (`execution:<name>:*`), and SendTaskSuccess and SendTaskFailure (see `taskResponseActions`).
+   */
+  bindWorkflow(stateMachine: IStateMachine, access: WorkflowAccess): void {
+    this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this);
+    if (access !== 'respond') return;
+    const executions = stateMachine.grantExecution(this, ...executionActions);
+    this.addToRolePolicy(taskResponseStatement(stateMachine));
+    // Executions are named after releases, which do not exist at deploy time: the `:*` after the state machine's own
+    // name is the narrowest ARN that covers them. That finding alone is acknowledged, on the policy that holds it.
+    const policy = this.role?.node.tryFindChild('DefaultPolicy');
+    const [statement] = executions.principalStatements;
+    const [executionArn] = statement?.resources ?? [];
+    if (policy === undefined || executionArn === undefined) {
+      throw new Error(`${this.node.path}: the execution grant did not land on the function's own policy`);
+    }
+    Validations.of(policy).acknowledge({
+      id: wildcardResourceFinding(policy, executionArn),
+      reason:
+        'StopExecution and DescribeExecution act on executions, which are named after releases created at run time; ' +
+        '`execution:<this state machine>:*` covers the executions of this one state machine and nothing else.',
+    });
   }
 }

@@ -1,4 +1,5 @@
-// The Shipgate stack: stateful storage, authentication and the stateless API composed into one deployable unit.
+// The Shipgate stack: stateful storage, authentication, the release workflow and the stateless API composed into one
+// deployable unit.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CorsPreflightOptions } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,6 +9,7 @@ import { ShipgateApi } from './api.ts';
 import { ShipgateAuth, type ShipgateAuthProps } from './auth.ts';
 import type { PowertoolsLogLevel } from './function.ts';
 import { ShipgateStorage } from './storage.ts';
+import { ShipgateWorkflow } from './workflow.ts';
 
 /** Properties of {@link ShipgateStack}. */
 export interface ShipgateStackProps extends StackProps {
@@ -47,6 +49,7 @@ export interface ShipgateStackProps extends StackProps {
 export class ShipgateStack extends Stack {
   readonly storage: ShipgateStorage;
   readonly auth: ShipgateAuth;
+  readonly workflow: ShipgateWorkflow;
   readonly api: ShipgateApi;
 
   constructor(scope: Construct, id: string, props: ShipgateStackProps = {}) {
@@ -58,9 +61,15 @@ export class ShipgateStack extends Stack {
     });
     this.storage = new ShipgateStorage(this, 'Storage');
     this.auth = new ShipgateAuth(this, 'Auth', props.auth);
+    this.workflow = new ShipgateWorkflow(this, 'Workflow', {
+      table: (schema) => this.storage.table(schema),
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+    });
     this.api = new ShipgateApi(this, 'Api', {
       table: (schema) => this.storage.table(schema),
       authorizer: this.auth.authorizer,
+      stateMachine: this.workflow.stateMachine,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,
       logRetention: props.logRetention,
@@ -83,5 +92,9 @@ export class ShipgateStack extends Stack {
       description: 'OAuth 2.0 token endpoint for the client-credentials grant',
     });
     new CfnOutput(this, 'ReleasesTableName', { value: this.storage.table(releasesTable).tableName });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.workflow.stateMachine.stateMachineArn,
+      description: 'The release state machine (one execution per release)',
+    });
   }
 }

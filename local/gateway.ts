@@ -112,16 +112,17 @@ const gatewayMessage = (
   extra: Record<string, string> = {},
 ) => send(response, status, { 'content-type': 'application/json', ...extra }, JSON.stringify({ message }));
 
-function lambdaContext(route: RouteDef, requestId: string): Context {
-  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
+/** The Lambda context a local function receives: its name, a request id, and the time it has left. */
+export function lambdaContext(functionId: string, requestId: string, timeoutMs = FUNCTION_TIMEOUT_MS): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: `shipgate-local-${route.id}`,
+    functionName: `shipgate-local-${functionId}`,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:shipgate-local-${route.id}`,
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:shipgate-local-${functionId}`,
     memoryLimitInMB: '512',
     awsRequestId: requestId,
-    logGroupName: `/aws/lambda/shipgate-local-${route.id}`,
+    logGroupName: `/aws/lambda/shipgate-local-${functionId}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
@@ -229,7 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
           ...(authorizer ? { authorizer } : {}),
         },
       };
-      const result = render(await candidate.handler(event, lambdaContext(candidate.route, requestId)));
+      const result = render(await candidate.handler(event, lambdaContext(candidate.route.id, requestId)));
       send(response, result.status, { ...result.headers, 'apigw-requestid': requestId }, result.body);
     } catch (error) {
       // The handlers answer every failure themselves; reaching here is a crash of the function, which API

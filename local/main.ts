@@ -6,7 +6,14 @@ import { startLocalRuntime } from './runtime.ts';
 
 const port = Number(process.env.PORT ?? process.env.SHIPGATE_PORT ?? 3000);
 const dataDir = process.env.SHIPGATE_DATA_DIR ?? '.shipgate';
+const timeScale = Number(process.env.SHIPGATE_TIME_SCALE ?? 1);
 
+if (!Number.isFinite(timeScale) || timeScale <= 0) {
+  console.error(
+    `SHIPGATE_TIME_SCALE must be a positive number (3600: an hour passes in a second), not '${process.env.SHIPGATE_TIME_SCALE}'`,
+  );
+  process.exit(2);
+}
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number (0-65535), not '${process.env.PORT ?? process.env.SHIPGATE_PORT}'`);
   process.exit(2);
@@ -15,13 +22,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const time = () => new Date().toISOString().slice(11, 19);
 
 try {
-  const runtime = await startLocalRuntime({ port, dataDir, log: (line) => console.log(`${time()} ${line}`) });
+  const runtime = await startLocalRuntime({
+    port,
+    dataDir,
+    timeScale,
+    log: (line) => console.log(`${time()} ${line}`),
+  });
   const shown = relative(process.cwd(), runtime.dataDir) || '.';
   console.log(`
 Shipgate is running locally.
   HTTP API   ${runtime.url}
   DynamoDB   ${runtime.dynamodbEndpoint} (DynamoDB Local, data kept in ${shown}/dynamodb)
   Tokens     signed by the local issuer (key in ${shown}/issuer-key.json)
+  Workflow   the Step Functions definition on aws-local-stepfunctions, time ${timeScale === 1 ? 'real' : `x${timeScale}`}; ${runtime.resumed.length} release(s) in flight resumed
 
 Try it (in another terminal, from this folder):
   export TOKEN=$(npm run -s token -- --user alice --name "Alice Ng" --roles release-manager)

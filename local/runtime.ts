@@ -1,21 +1,31 @@
 // The local runtime as a library: DynamoDB Local on disk, the tables from the CDK schema, the local issuer and the
 // gateway in front of the same handlers. `local/main.ts` is its command line.
+
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { releasesService } from '../lambdas/http/composition.ts';
+import { WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { startGateway } from './gateway.ts';
+import { lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
+import { startSfnEndpoint } from './sfn-endpoint.ts';
 import { ensureTables } from './tables.ts';
+import { createLocalWorkflowEngine } from './workflow-engine.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface LocalRuntimeOptions {
   /** HTTP port; 0 picks a free one. */
   readonly port: number;
+  /** How much faster than real time monitoring windows and waits pass (3600: an hour a second). @default 1 */
+  readonly timeScale?: number;
   /** Where DynamoDB Local keeps its data, the issuer its key, and the lock its pid file. */
   readonly dataDir: string;
   readonly log: (line: string) => void;
@@ -27,8 +37,16 @@ export interface LocalRuntime {
   readonly dataDir: string;
   readonly dynamodbEndpoint: string;
   readonly issuer: LocalIssuer;
+  readonly timeScale: number;
+  /** Releases whose workflow was resumed at start. */
+  readonly resumed: readonly string[];
   stop(): Promise<void>;
 }
+
+/** The name the local definition invokes the workflow function by (in AWS: its ARN, substituted by CDK). */
+const LOCAL_WORKFLOW_FUNCTION = 'shipgate-local-workflow';
+
+type WorkflowHandler = (payload: unknown, context: Context) => Promise<unknown>;
 
 const LOCAL_REGION = 'us-east-1';
 
@@ -62,11 +80,51 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client.destroy();
     }
 
+    // The release workflow: the shared definition run by aws-local-stepfunctions, its task function the same
+    // module Lambda runs, and a Step Functions endpoint the handlers' SDK client reaches via AWS_ENDPOINT_URL_SFN.
+    const timeScale = options.timeScale ?? 1;
+    let workflowHandler: WorkflowHandler | undefined;
+    const engine = createLocalWorkflowEngine({
+      definition: workflowDefinition(LOCAL_WORKFLOW_FUNCTION),
+      // Time is scaled once, by the core rules that compute every timeout (SHIPGATE_TIME_SCALE below); the
+      // definition has no Wait state of its own to scale.
+      timeScale: 1,
+      resolveHandler: (name) =>
+        name === LOCAL_WORKFLOW_FUNCTION && workflowHandler
+          ? (payload) =>
+              (workflowHandler as WorkflowHandler)(payload, lambdaContext(WORKFLOW_FUNCTION.id, randomUUID(), 30_000))
+          : undefined,
+    });
+    cleanups.push(async () => engine.close());
+    const sfn = await startSfnEndpoint({ engine });
+    cleanups.push(() => sfn.close());
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      STATE_MACHINE_ARN: engine.stateMachineArn,
+      SHIPGATE_TIME_SCALE: String(timeScale),
+    });
+    const workflowModule = (await import(pathToFileURL(`${REPO_ROOT}/${WORKFLOW_FUNCTION.entry}`).href)) as {
+      handler: WorkflowHandler;
+    };
+    workflowHandler = workflowModule.handler;
+
     const issuer = await loadOrCreateIssuer(dataDir);
     const gateway = await startGateway({ port: options.port, issuer, log: options.log, root: REPO_ROOT });
     cleanups.push(() => gateway.close());
     await updateInstanceLock(dataDir, { port: gateway.port });
-    return { url: gateway.url, port: gateway.port, dataDir, dynamodbEndpoint: dynamodb.endpoint, issuer, stop };
+
+    // Executions live in memory: every release still in flight gets a resuming execution, at its stored wait.
+    const resumed = await releasesService().resumeInFlight();
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      dataDir,
+      dynamodbEndpoint: dynamodb.endpoint,
+      issuer,
+      timeScale,
+      resumed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

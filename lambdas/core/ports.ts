@@ -18,8 +18,8 @@ export interface PageQuery {
  * concurrent one, or finds another version than expected, throws StaleVersion and changes nothing.
  */
 export interface ReleaseStore {
-  /** Writes a new release, its template snapshot and its first event. */
-  create(release: Release, template: Template, event: AuditEvent): Promise<void>;
+  /** Writes a new release, its template snapshot and its first events. */
+  create(release: Release, template: Template, events: readonly AuditEvent[]): Promise<void>;
   /** The whole release in one read: header, template snapshot, item states and sign-offs. */
   load(releaseId: string): Promise<ReleaseAggregate | undefined>;
   /** The release header alone (one small read), for checks that need no checklist. */
@@ -33,6 +33,16 @@ export interface ReleaseStore {
    * release is still at `release.revision`, with its event.
    */
   saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void>;
+  /**
+   * Writes a new version of the release header with its events, if the stored header is still at
+   * `expectedRevision` (the workflow's transitions, cancellation, rollback requests).
+   */
+  saveRelease(release: Release, expectedRevision: number, events: readonly AuditEvent[]): Promise<void>;
+  /**
+   * Keeps the task token of the workflow's callback for a wait, if the release still waits for it; returns false
+   * when the release has moved on (the token is then of no use).
+   */
+  saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean>;
   /** The audit trail, oldest first. */
   listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>>;
 }
@@ -52,4 +62,16 @@ export interface IdGenerator {
   releaseId(): string;
   /** A new event id: unique and, within one process, increasing, so the audit trail sorts oldest first. */
   eventId(): string;
+}
+
+/** The workflow service that drives releases (Step Functions in AWS, aws-local-stepfunctions locally). */
+export interface WorkflowEngine {
+  /** Starts the execution that drives a release (`resume`: one already under way); returns the execution id. */
+  start(releaseId: string, options?: { readonly resume?: boolean }): Promise<string>;
+  /** Answers a callback task; false when that task no longer waits (it timed out, failed or was answered). */
+  succeed(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<boolean>;
+  /** Fails a callback task with an error the definition catches; false when that task no longer waits. */
+  fail(taskToken: string, error: string, cause: string): Promise<boolean>;
+  /** Stops an execution; stopping one that already ended is not an error. */
+  stop(executionId: string, cause: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { ActorRef } from './actor.ts';
 import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from './errors.ts';
 import type { Gate, Phase, PhaseKind, SignoffRequirement, Template, TemplateItem } from './template.ts';
 import { walkItems } from './template.ts';
+import type { RollbackInfo, Wait } from './workflow.ts';
 
 export const RELEASE_STATUSES = [
   'PRE_RELEASE',
@@ -20,7 +21,12 @@ export const RELEASE_STATUSES = [
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
 /** Statuses after which nothing on the release changes any more. */
-export const TERMINAL_STATUSES: ReadonlySet<ReleaseStatus> = new Set(['COMPLETED', 'ROLLED_BACK', 'CANCELLED']);
+export const TERMINAL_STATUSES: ReadonlySet<ReleaseStatus> = new Set([
+  'COMPLETED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'CANCELLED',
+]);
 
 /** The status a release has while the given kind of phase is current. */
 export const STATUS_OF_PHASE: Readonly<Record<PhaseKind, ReleaseStatus>> = {
@@ -47,6 +53,15 @@ export interface Release {
   readonly plannedAt?: string | undefined;
   readonly status: ReleaseStatus;
   readonly currentPhase: string;
+  /** Deployment phase: index of the current step among the phase's steps. */
+  readonly stepIndex: number;
+  /** Monitoring phase: index of the current window among the phase's windows. */
+  readonly windowIndex: number;
+  /** What the workflow waits for now; absent between two decisions and once the release has ended. */
+  readonly wait?: Wait | undefined;
+  /** The Step Functions execution driving the release. */
+  readonly executionId?: string | undefined;
+  readonly rollback?: RollbackInfo | undefined;
   /** Optimistic-concurrency counter of the release header; bumped by every sign-off and status change. */
   readonly revision: number;
   readonly createdAt: string;
@@ -89,7 +104,21 @@ export type AuditEventType =
   | 'item.updated'
   | 'signoff.recorded'
   | 'signoff.withdrawn'
-  | 'release.status-changed';
+  | 'workflow.started'
+  | 'phase.entered'
+  | 'gate.opened'
+  | 'gate.passed'
+  | 'step.started'
+  | 'step.completed'
+  | 'window.started'
+  | 'window.passed'
+  | 'gate.overdue'
+  | 'release.completed'
+  | 'release.cancelled'
+  | 'rollback.requested'
+  | 'rollback.started'
+  | 'rollback.completed'
+  | 'rollback.failed';
 
 /** One entry of the append-only audit trail. */
 export interface AuditEvent {
@@ -109,9 +138,16 @@ export interface ReleaseAggregate {
   readonly items: ReadonlyMap<string, ItemState>;
   /** Keyed by `${gate}#${role}`. */
   readonly signoffs: ReadonlyMap<string, Signoff>;
+  /** The callback the workflow waits on, for the wait it was stored for. Never shown to API callers. */
+  readonly task?: { readonly waitId: string; readonly token: string } | undefined;
 }
 
 export const signoffKey = (gate: string, role: string): string => `${gate}#${role}`;
+
+/** The pseudo-gate at which the release manager confirms a finished rollback. */
+export const ROLLBACK_GATE = 'rollback';
+/** The role that confirms a rollback. */
+export const ROLLBACK_CONFIRMER = 'release-manager';
 
 export const isTerminal = (release: Release): boolean => TERMINAL_STATUSES.has(release.status);
 
@@ -266,9 +302,7 @@ function assertOpen(agg: ReleaseAggregate): void {
     throw new RuleViolation(
       'release-closed',
       `release ${agg.release.id} is ${agg.release.status}: it can no longer change`,
-      {
-        status: agg.release.status,
-      },
+      { releaseStatus: agg.release.status },
     );
   }
 }
@@ -294,7 +328,9 @@ export function decideItemUpdate(
 ): { previous: ItemState; next: ItemState } {
   const entry = itemIndex(agg.template).get(itemId);
   if (!entry) throw new NotFound('item', itemId);
-  assertOpen(agg);
+  // Follow-up work (lessons learned, next steps) is done after a release completes.
+  const followUp = findPhase(agg.template, entry.phaseId)?.kind === 'follow-up' && agg.release.status === 'COMPLETED';
+  if (!followUp) assertOpen(agg);
   if (entry.item.children.length > 0) {
     throw new RuleViolation(
       'item-is-group',
@@ -332,13 +368,29 @@ export interface SignoffInput {
 }
 
 /** The gate a sign-off names, with the phase it closes; a body naming no such gate is a validation error. */
-export function findGate(template: Template, gateId: string): { phase: Phase; gate: Gate } {
+export function findGate(template: Template, gateId: string): { phase: Phase | undefined; gate: Gate } {
+  if (gateId === ROLLBACK_GATE) return { phase: undefined, gate: rollbackGate };
   for (const phase of template.phases) {
     if (phase.gate?.id === gateId) return { phase, gate: phase.gate };
   }
   const known = template.phases.flatMap((phase) => (phase.gate ? [phase.gate.id] : []));
   throw ValidationFailed.field('gate', `'${gateId}' is not a gate of this release; its gates are ${known.join(', ')}`);
 }
+
+/** Confirming a rollback is a sign-off by the release manager at this gate, open while the release rolls back. */
+const rollbackGate: Gate = {
+  id: ROLLBACK_GATE,
+  name: 'Rollback confirmation',
+  signoffs: [
+    {
+      role: ROLLBACK_CONFIRMER,
+      label: 'Release Manager',
+      required: true,
+      criteria: [{ text: 'The rollback procedure is complete and service is restored', source: { line: 1, text: '' } }],
+      source: { line: 1, text: '' },
+    },
+  ],
+};
 
 function findRequirement(gate: Gate, role: string): SignoffRequirement {
   const requirement = gate.signoffs.find((candidate) => candidate.role === role);
@@ -363,11 +415,18 @@ export function decideSignoff(agg: ReleaseAggregate, input: SignoffInput, by: Ac
   const { phase, gate } = findGate(agg.template, input.gate);
   findRequirement(gate, input.role);
   assertOpen(agg);
-  if (phase.id !== agg.release.currentPhase) {
+  const open = phase
+    ? phase.id === agg.release.currentPhase &&
+      !agg.release.status.startsWith('ROLLBACK') &&
+      agg.release.status !== 'ROLLING_BACK'
+    : agg.release.status === 'ROLLING_BACK';
+  if (!open) {
     throw new RuleViolation(
       'gate-not-open',
-      `gate '${gate.id}' is not open: the release is in phase '${agg.release.currentPhase}'`,
-      { currentPhase: agg.release.currentPhase },
+      phase
+        ? `gate '${gate.id}' is not open: the release is ${agg.release.status} in phase '${agg.release.currentPhase}'`
+        : `gate '${gate.id}' opens when a rollback is under way; the release is ${agg.release.status}`,
+      { currentPhase: agg.release.currentPhase, releaseStatus: agg.release.status },
     );
   }
   if (agg.template.separationOfDuties.distinctSignersPerGate) {

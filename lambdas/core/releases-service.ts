@@ -1,9 +1,9 @@
-// The use cases of releases and templates: authorize, load, decide with the rules, write atomically.
-import type { Actor } from './actor.ts';
+// The use cases of releases: authorize, load, decide with the rules, write atomically, tell the workflow.
+import type { Actor, ActorRef } from './actor.ts';
 import { actorRef } from './actor.ts';
-import { NotFound, StaleVersion } from './errors.ts';
+import { NotFound, RuleViolation, StaleVersion } from './errors.ts';
 import { authorize } from './permissions.ts';
-import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog } from './ports.ts';
+import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog, WorkflowEngine } from './ports.ts';
 import type {
   AuditEvent,
   AuditEventType,
@@ -20,19 +20,36 @@ import {
   decideWithdrawal,
   findGate,
   gateStatus,
+  isTerminal,
   itemIndex,
+  RELEASE_STATUSES,
   STATUS_OF_PHASE,
   signoffKey,
+  TERMINAL_STATUSES,
 } from './release.ts';
 import type { Template } from './template.ts';
 import type { ItemView, ReleaseView } from './view.ts';
 import { itemView, releaseView } from './view.ts';
+import type { Next, Outcome, TransitionEvent } from './workflow.ts';
+import {
+  decideCancel,
+  decideRollbackRequest,
+  ROLLBACK_STEP_FAILED,
+  ROLLBACK_TRIGGERED,
+  transition,
+  waitStatus,
+} from './workflow.ts';
 
 export interface ReleasesServiceDeps {
   readonly store: ReleaseStore;
   readonly templates: TemplateCatalog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly workflow: WorkflowEngine;
+  /** How much faster than real time monitoring windows and waits pass (the local runtime's SHIPGATE_TIME_SCALE). */
+  readonly timeScale?: number;
+  /** Told when the workflow could not be told of a change that was saved; the change stands either way. */
+  readonly onWorkflowError?: (error: unknown, context: Record<string, unknown>) => void;
   /** Waits before retrying a write that lost a race; the default backs off exponentially with full jitter. */
   readonly backoff?: (attempt: number) => Promise<void>;
   /** How often a write that lost a race is decided again on fresh state before giving up with 409. @default 30 */
@@ -50,21 +67,28 @@ export interface CreateReleaseInput {
 const defaultBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
 
+const SYSTEM: ActorRef = { id: 'shipgate', name: 'Shipgate workflow', kind: 'machine' };
+
 export function makeReleasesService(deps: ReleasesServiceDeps) {
-  const { store, templates, clock, ids } = deps;
+  const { store, templates, clock, ids, workflow } = deps;
   const backoff = deps.backoff ?? defaultBackoff;
   const maxAttempts = deps.maxAttempts ?? 30;
+  const timeScale = deps.timeScale ?? 1;
+  const reportWorkflowError = deps.onWorkflowError ?? (() => undefined);
 
   const now = (): string => clock.now().toISOString();
 
-  const event = (releaseId: string, type: AuditEventType, actor: Actor, at: string, data: AuditEvent['data']) => ({
+  const event = (releaseId: string, type: AuditEventType, by: ActorRef, at: string, data: AuditEvent['data']) => ({
     id: ids.eventId(),
     releaseId,
     type,
     at,
-    actor: actorRef(actor),
+    actor: by,
     data,
   });
+
+  const events = (releaseId: string, list: readonly TransitionEvent[], by: ActorRef, at: string): AuditEvent[] =>
+    list.map((entry) => event(releaseId, entry.type, by, at, entry.data));
 
   async function load(releaseId: string): Promise<ReleaseAggregate> {
     const agg = await store.load(releaseId);
@@ -99,6 +123,56 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     return found;
   }
 
+  /**
+   * Answers the workflow's callback when the release's wait is over: satisfied, or (for a rollback) failed, or a
+   * rollback was requested. Reads the release afresh after a change, so that of two concurrent changes that
+   * together satisfy a gate, the later one sees both. Returns whether a callback was answered.
+   */
+  async function respond(agg: ReleaseAggregate): Promise<boolean> {
+    const { release, task } = agg;
+    if (!task || release.wait?.id !== task.waitId) return false;
+    if (release.status === 'ROLLBACK_REQUESTED') {
+      return workflow.fail(task.token, ROLLBACK_TRIGGERED, release.rollback?.reason ?? 'rollback requested');
+    }
+    const status = waitStatus(agg);
+    if (status?.failed) return workflow.fail(task.token, ROLLBACK_STEP_FAILED, status.failed);
+    if (status?.satisfied) return workflow.succeed(task.token, { waitId: task.waitId });
+    return false;
+  }
+
+  async function nudge(releaseId: string): Promise<void> {
+    try {
+      const agg = await store.load(releaseId);
+      if (agg) await respond(agg);
+    } catch (error) {
+      // The change is saved; the workflow looks again when its wait is next re-checked or on POST /advance.
+      reportWorkflowError(error, { releaseId });
+    }
+  }
+
+  async function saveSignoff(agg: ReleaseAggregate, signoff: Signoff, actor: Actor, type: AuditEventType) {
+    await store.saveSignoff(
+      agg.release,
+      signoff,
+      event(agg.release.id, type, actorRef(actor), signoff.at, {
+        gate: signoff.gate,
+        role: signoff.role,
+        decision: signoff.decision,
+        ...(signoff.comment ? { comment: signoff.comment } : {}),
+        revision: agg.release.revision + 1,
+      }),
+    );
+    const signoffs = new Map(agg.signoffs).set(signoffKey(signoff.gate, signoff.role), signoff);
+    const release = { ...agg.release, revision: agg.release.revision + 1, updatedAt: signoff.at };
+    const { phase } = findGate(agg.template, signoff.gate);
+    const after = { ...agg, release, signoffs };
+    return {
+      signoff,
+      release: { id: release.id, revision: release.revision, status: release.status },
+      gate: phase ? gateStatus(after, phase) : waitStatus(after)?.gate,
+    };
+  }
+
   return {
     async createRelease(actor: Actor, input: CreateReleaseInput): Promise<ReleaseView> {
       authorize(actor, { kind: 'create-release' });
@@ -106,7 +180,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       const first = snapshot.phases[0];
       if (!first) throw new NotFound('template phase', input.templateId);
       const at = now();
-      const release: Release = {
+      const draft: Release = {
         id: ids.releaseId(),
         templateId: snapshot.id,
         templateName: snapshot.name,
@@ -116,23 +190,34 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         plannedAt: input.plannedAt,
         status: STATUS_OF_PHASE[first.kind],
         currentPhase: first.id,
+        stepIndex: 0,
+        windowIndex: 0,
         revision: 1,
         createdAt: at,
         createdBy: actorRef(actor),
         updatedAt: at,
       };
-      await store.create(
-        release,
-        snapshot,
-        event(release.id, 'release.created', actor, at, {
+      // The first wait is decided here, so the release says what it waits for from its first read on.
+      const empty = { template: snapshot, items: new Map(), signoffs: new Map() };
+      const first_ = transition({ ...empty, release: draft }, { kind: 'start' }, clock.now(), { timeScale });
+      const release = { ...first_.release, revision: 1 };
+      await store.create(release, snapshot, [
+        event(release.id, 'release.created', actorRef(actor), at, {
           templateId: snapshot.id,
           name: release.name,
           version: release.version,
           status: release.status,
           phase: release.currentPhase,
         }),
-      );
-      return releaseView({ release, template: snapshot, items: new Map(), signoffs: new Map() });
+        ...events(release.id, first_.events, SYSTEM, at),
+      ]);
+      // Named after the release, the execution cannot be started twice; if this fails, POST /advance starts it.
+      try {
+        await workflow.start(release.id);
+      } catch (error) {
+        reportWorkflowError(error, { releaseId: release.id, during: 'start' });
+      }
+      return releaseView({ ...empty, release });
     },
 
     async getRelease(actor: Actor, releaseId: string): Promise<ReleaseView> {
@@ -151,7 +236,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     async updateItem(actor: Actor, releaseId: string, itemId: string, update: ItemUpdate): Promise<ItemView> {
       // Refused before anything is read, a caller who may not write items learns nothing of which releases exist.
       authorize(actor, { kind: 'update-item', itemId });
-      return retrying(async () => {
+      const view = await retrying(async () => {
         const agg = await load(releaseId);
         const entry = itemIndex(agg.template).get(itemId);
         if (!entry) throw new NotFound('item', itemId);
@@ -167,7 +252,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
           releaseId,
           next,
           previous.version,
-          event(releaseId, 'item.updated', actor, at, {
+          event(releaseId, 'item.updated', actorRef(actor), at, {
             itemId,
             from: previous.status,
             to: next.status,
@@ -179,21 +264,24 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         const items = new Map(agg.items).set(itemId, next);
         return itemView({ ...agg, items }, entry.item);
       });
+      await nudge(releaseId);
+      return view;
     },
 
     async recordSignoff(actor: Actor, releaseId: string, input: SignoffInput) {
-      return retrying(async () => {
-        authorize(actor, { kind: 'sign', role: input.role });
+      authorize(actor, { kind: 'sign', role: input.role });
+      const result = await retrying(async () => {
         const agg = await load(releaseId);
-        const at = now();
-        const signoff = decideSignoff(agg, input, actorRef(actor), at);
+        const signoff = decideSignoff(agg, input, actorRef(actor), now());
         return saveSignoff(agg, signoff, actor, 'signoff.recorded');
       });
+      await nudge(releaseId);
+      return result;
     },
 
     async withdrawSignoff(actor: Actor, releaseId: string, gate: string, role: string) {
+      authorize(actor, { kind: 'withdraw-signoff', role });
       return retrying(async () => {
-        authorize(actor, { kind: 'withdraw-signoff', role });
         const agg = await load(releaseId);
         const signoff = decideWithdrawal(agg, gate, role, actorRef(actor), now());
         return saveSignoff(agg, signoff, actor, 'signoff.withdrawn');
@@ -209,29 +297,119 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       }
       return page;
     },
-  };
 
-  async function saveSignoff(agg: ReleaseAggregate, signoff: Signoff, actor: Actor, type: AuditEventType) {
-    await store.saveSignoff(
-      agg.release,
-      signoff,
-      event(agg.release.id, type, actor, signoff.at, {
-        gate: signoff.gate,
-        role: signoff.role,
-        decision: signoff.decision,
-        ...(signoff.comment ? { comment: signoff.comment } : {}),
-        revision: agg.release.revision + 1,
-      }),
-    );
-    const signoffs = new Map(agg.signoffs).set(signoffKey(signoff.gate, signoff.role), signoff);
-    const release = { ...agg.release, revision: agg.release.revision + 1, updatedAt: signoff.at };
-    const { phase } = findGate(agg.template, signoff.gate);
-    return {
-      signoff,
-      release: { id: release.id, revision: release.revision },
-      gate: gateStatus({ ...agg, release, signoffs }, phase),
-    };
-  }
+    /**
+     * Evaluates what the release waits for now: if it is satisfied, the workflow moves on; if not, a 409 lists
+     * exactly what is missing. Also starts the workflow of a release whose start failed.
+     */
+    async advance(actor: Actor, releaseId: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'advance-release' });
+      const agg = await load(releaseId);
+      if (isTerminal(agg.release)) {
+        throw new RuleViolation('release-closed', `release ${releaseId} is ${agg.release.status}`, {
+          releaseStatus: agg.release.status,
+        });
+      }
+      if (!agg.release.executionId) {
+        await workflow.start(releaseId);
+        return releaseView(agg);
+      }
+      const view = releaseView(agg);
+      const waiting = view.waitingFor;
+      if (!waiting?.satisfied && agg.release.status !== 'ROLLBACK_REQUESTED') {
+        throw new RuleViolation(
+          waiting?.kind === 'window' ? 'window-running' : 'wait-not-satisfied',
+          waiting?.summary ?? 'the release waits for its workflow',
+          { waitingFor: waiting },
+        );
+      }
+      await respond(agg);
+      return view;
+    },
+
+    /** Asks for a rollback: allowed from DEPLOYING onward; the workflow moves into the rollback states. */
+    async requestRollback(actor: Actor, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'rollback-release' });
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        const at = now();
+        const next = decideRollbackRequest(current.release, reason, actorRef(actor), at, trigger);
+        await store.saveRelease(next, current.release.revision, [
+          event(releaseId, 'rollback.requested', actorRef(actor), at, { reason, ...(trigger ? { trigger } : {}) }),
+        ]);
+        return { ...current, release: next };
+      });
+      // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
+      try {
+        await respond(agg);
+      } catch (error) {
+        reportWorkflowError(error, { releaseId, during: 'rollback' });
+      }
+      return releaseView(agg);
+    },
+
+    /** Cancels a release before production deployment starts, and stops its workflow. */
+    async cancel(actor: Actor, releaseId: string, reason: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'cancel-release' });
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        const at = now();
+        const next = decideCancel(current.release, at);
+        await store.saveRelease(next, current.release.revision, [
+          event(releaseId, 'release.cancelled', actorRef(actor), at, { reason, from: current.release.status }),
+        ]);
+        return { ...current, release: next };
+      });
+      if (agg.release.executionId) await workflow.stop(agg.release.executionId, `cancelled: ${reason}`);
+      return releaseView(agg);
+    },
+
+    /**
+     * Starts a resuming execution for every release in flight: after a restart of the local runtime, or after a
+     * new state machine definition is deployed. Each continues at its stored phase, step or window.
+     */
+    async resumeInFlight(): Promise<string[]> {
+      const resumed: string[] = [];
+      for (const status of RELEASE_STATUSES.filter((candidate) => !TERMINAL_STATUSES.has(candidate))) {
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ status, limit: 100, cursor });
+          for (const release of page.items) {
+            await workflow.start(release.id, { resume: true });
+            resumed.push(release.id);
+          }
+          cursor = page.cursor;
+        } while (cursor);
+      }
+      return resumed;
+    },
+
+    /** The workflow's Decide task: applies what ended the last wait and decides the next one. */
+    async decide(releaseId: string, outcome: Outcome, executionId: string): Promise<Next> {
+      return retrying(async () => {
+        const agg = await load(releaseId);
+        const step = transition(agg, outcome, clock.now(), { timeScale, executionId });
+        if (step.changed) {
+          await store.saveRelease(step.release, agg.release.revision, events(releaseId, step.events, SYSTEM, now()));
+        }
+        return step.next;
+      });
+    },
+
+    /**
+     * The workflow's Await task: keeps the token with the release, then answers at once if the wait is already
+     * over (so no change that landed before the token was stored is missed).
+     */
+    async awaitCallback(releaseId: string, waitId: string, taskToken: string): Promise<void> {
+      const kept = await store.saveTaskToken(releaseId, waitId, taskToken);
+      if (!kept) {
+        // The release has moved past this wait: let the execution decide again.
+        await workflow.succeed(taskToken, { waitId, stale: true });
+        return;
+      }
+      await respond(await load(releaseId));
+    },
+  };
 }
 
 export type ReleasesService = ReturnType<typeof makeReleasesService>;

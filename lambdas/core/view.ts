@@ -14,12 +14,14 @@ import type {
   DeploymentStep,
   MetricCondition,
   MonitoringWindow,
+  Phase,
   PhaseKind,
   RollbackTrigger,
   TemplateItem,
   TemplateSection,
 } from './template.ts';
-import { walkItems } from './template.ts';
+import type { Wait } from './workflow.ts';
+import { TERMINAL, waitStatus } from './workflow.ts';
 
 export interface ItemView {
   readonly id: string;
@@ -67,12 +69,32 @@ export interface PhaseView {
   readonly sections: readonly SectionView[];
 }
 
+/** What a release waits for, in one place: the kind of wait, where, since when, until when, and what is missing. */
+export interface WaitingFor {
+  readonly kind: Wait['kind'];
+  readonly phase?: string | undefined;
+  readonly gate?: string | undefined;
+  readonly step?: string | undefined;
+  readonly window?: string | undefined;
+  readonly since?: string | undefined;
+  /** Monitoring windows: when the window passes if nothing triggers a rollback. */
+  readonly endsAt?: string | undefined;
+  /** One sentence for people. */
+  readonly summary: string;
+  readonly satisfied: boolean;
+  readonly missingItems?: GateStatus['missingItems'] | undefined;
+  readonly missingSignoffs?: readonly string[] | undefined;
+  readonly rejections?: GateStatus['rejections'] | undefined;
+  readonly blockers?: readonly string[] | undefined;
+}
+
 export interface ReleaseView extends Release {
   readonly progress: Progress;
-  /** What the release waits for now: the current gate and what it still needs. */
-  readonly waitingFor: GateStatus | null;
+  /** What the release waits for now, and what it still needs; null once it has ended. */
+  readonly waitingFor: WaitingFor | null;
   readonly phases: readonly PhaseView[];
-  readonly rollback: {
+  /** The rollback plan: its triggers, and the procedure that becomes the active checklist of a rollback. */
+  readonly rollbackPlan: {
     readonly triggers: readonly RollbackTrigger[];
     readonly procedure: readonly SectionView[];
     readonly validation: readonly SectionView[];
@@ -145,9 +167,9 @@ export function releaseView(agg: ReleaseAggregate): ReleaseView {
   return {
     ...release,
     progress: progressOf(agg, allItems),
-    waitingFor: (current && gateStatus(agg, current)) ?? null,
+    waitingFor: waitingFor(agg, current),
     phases,
-    rollback: {
+    rollbackPlan: {
       triggers: template.rollback.triggers,
       procedure: template.rollback.procedure.map((section) => sectionView(agg, section)),
       validation: template.rollback.validation.map((section) => sectionView(agg, section)),
@@ -155,7 +177,59 @@ export function releaseView(agg: ReleaseAggregate): ReleaseView {
   };
 }
 
-/** Every item of some sections, for progress counts. */
-export function* sectionItems(sections: readonly TemplateSection[]): Generator<TemplateItem> {
-  for (const section of sections) yield* walkItems(section.items);
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function gateSummary(gate: GateStatus): string {
+  if (gate.satisfied) return `gate '${gate.gate}' is satisfied`;
+  const parts = [
+    gate.missingItems.length > 0 ? count(gate.missingItems.length, 'item') : '',
+    gate.missingSignoffs.length > 0 ? `sign-off by ${gate.missingSignoffs.join(', ')}` : '',
+    gate.rejections.length > 0 ? `rejection by ${gate.rejections.map((r) => r.role).join(', ')} to be lifted` : '',
+    ...gate.blockers,
+  ].filter(Boolean);
+  return `gate '${gate.gate}' needs ${parts.join('; ')}`;
+}
+
+function waitingFor(agg: ReleaseAggregate, current: Phase | undefined): WaitingFor | null {
+  const wait = agg.release.wait;
+  if (!wait) {
+    // Between two decisions of the workflow (or before it started) a release waits at its current gate.
+    if (TERMINAL.has(agg.release.status) || !current) return null;
+    const gate = gateStatus(agg, current);
+    if (!gate) return null;
+    return { kind: 'gate', summary: gateSummary(gate), ...gate };
+  }
+  const status = waitStatus(agg);
+  const base = { kind: wait.kind, since: wait.since, satisfied: status?.satisfied ?? false };
+  switch (wait.kind) {
+    case 'gate': {
+      const gate = status?.gate;
+      return gate ? { ...base, ...gate, phase: wait.phase, summary: gateSummary(gate) } : { ...base, summary: 'gate' };
+    }
+    case 'step':
+      return {
+        ...base,
+        phase: wait.phase,
+        step: wait.step,
+        missingItems: status?.missingItems as GateStatus['missingItems'],
+        summary: `deployment step '${wait.step}' needs ${count(status?.missingItems?.length ?? 0, 'item')} done`,
+      };
+    case 'window':
+      return {
+        ...base,
+        phase: wait.phase,
+        window: wait.window,
+        endsAt: wait.endsAt,
+        summary: `monitoring window '${wait.window}' runs until ${wait.endsAt} unless a rollback trigger fires`,
+      };
+    case 'rollback':
+      return {
+        ...base,
+        missingItems: status?.missingItems as GateStatus['missingItems'],
+        missingSignoffs: status?.gate?.missingSignoffs,
+        summary: status?.failed
+          ? `the rollback cannot finish: ${status.failed}`
+          : `the rollback needs ${count(status?.missingItems?.length ?? 0, 'procedure item')} done and the release manager's confirmation`,
+      };
+  }
 }

@@ -89,7 +89,8 @@ export function problemResponse(status: number, problem: Omit<Problem, 'status' 
   return {
     statusCode: status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
-    body: JSON.stringify({ title: TITLES[status] ?? 'Error', status, ...problem }),
+    // The RFC 9457 members come last: no extension member can overwrite them.
+    body: JSON.stringify({ ...problem, title: TITLES[status] ?? 'Error', status }),
   };
 }
 

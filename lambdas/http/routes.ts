@@ -17,6 +17,11 @@ export interface RouteDef {
   /** False only for routes a load balancer or uptime probe calls without a token. */
   readonly authenticated: boolean;
   readonly tables: readonly { readonly table: TableSchema; readonly access: TableAccess }[];
+  /**
+   * What the route does to release workflows: `start` starts executions, `respond` also answers callback tasks
+   * (task success when a wait is satisfied, task failure on rollback) and stops executions. Absent: nothing.
+   */
+  readonly workflow?: 'start' | 'respond' | undefined;
 }
 
 const read = [{ table: releasesTable, access: 'read' }] as const;
@@ -26,7 +31,7 @@ export const routes: readonly RouteDef[] = [
   { id: 'health', method: 'GET', path: '/health', authenticated: false, tables: [] },
   { id: 'list-templates', method: 'GET', path: '/templates', authenticated: true, tables: [] },
   { id: 'get-template', method: 'GET', path: '/templates/{templateId}', authenticated: true, tables: [] },
-  { id: 'create-release', method: 'POST', path: '/releases', authenticated: true, tables: write },
+  { id: 'create-release', method: 'POST', path: '/releases', authenticated: true, tables: write, workflow: 'start' },
   { id: 'list-releases', method: 'GET', path: '/releases', authenticated: true, tables: read },
   { id: 'get-release', method: 'GET', path: '/releases/{releaseId}', authenticated: true, tables: read },
   {
@@ -35,8 +40,16 @@ export const routes: readonly RouteDef[] = [
     path: '/releases/{releaseId}/items/{itemId}',
     authenticated: true,
     tables: write,
+    workflow: 'respond',
   },
-  { id: 'record-signoff', method: 'POST', path: '/releases/{releaseId}/signoffs', authenticated: true, tables: write },
+  {
+    id: 'record-signoff',
+    method: 'POST',
+    path: '/releases/{releaseId}/signoffs',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
   {
     id: 'withdraw-signoff',
     method: 'DELETE',
@@ -45,7 +58,38 @@ export const routes: readonly RouteDef[] = [
     tables: write,
   },
   { id: 'list-events', method: 'GET', path: '/releases/{releaseId}/events', authenticated: true, tables: read },
+  {
+    id: 'advance-release',
+    method: 'POST',
+    path: '/releases/{releaseId}/advance',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
+  {
+    id: 'rollback-release',
+    method: 'POST',
+    path: '/releases/{releaseId}/rollback',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
+  {
+    id: 'cancel-release',
+    method: 'POST',
+    path: '/releases/{releaseId}/cancel',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
 ];
+
+/** The function the state machine's tasks invoke (decide and await); not an HTTP route. */
+export const WORKFLOW_FUNCTION = {
+  id: 'workflow',
+  entry: 'lambdas/workflow/handler.ts',
+  tables: write,
+} as const;
 
 /** The handler module of a route, relative to the repository root. */
 export const routeEntry = (route: RouteDef): string => `lambdas/http/handlers/${route.id}.ts`;

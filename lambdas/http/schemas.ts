@@ -73,3 +73,5 @@ export const SignoffBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   comment: text(4000).optional(),
 });
+
+export const ReasonBody = z.strictObject({ reason: text(2000) });

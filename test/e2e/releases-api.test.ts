@@ -98,7 +98,7 @@ describe('releases over the local HTTP API', () => {
       'qa-lead',
       'security-lead',
     ]);
-    assert.equal(view.waitingFor?.missingItems.length, view.phases[0]?.progress.required);
+    assert.equal(view.waitingFor?.missingItems?.length, view.phases[0]?.progress.required);
   });
 
   it('ticks an item with evidence, refuses a reasonless skip of a required item, and audits both', async () => {
@@ -119,11 +119,12 @@ describe('releases over the local HTTP API', () => {
     assert.equal(skip.status, 400);
     assert.equal(skip.body.errors[0].field, 'reason');
     const events = await api(local.url, 'GET', `/releases/${body.id}/events`, { token: qa });
+    const byPeople = events.body.items.filter((event: { actor: { id: string } }) => event.actor.id !== 'shipgate');
     assert.deepEqual(
-      events.body.items.map((event: { type: string }) => event.type),
+      byPeople.map((event: { type: string }) => event.type),
       ['release.created', 'item.updated'],
     );
-    assert.equal(events.body.items[1].actor.id, 'quinn');
+    assert.equal(byPeople[1].actor.id, 'quinn');
   });
 
   it('records sign-offs by role: a rejection blocks the gate until the role approves', async () => {
@@ -190,11 +191,16 @@ describe('releases over the local HTTP API', () => {
     const view = (await api(local.url, 'GET', `/releases/${body.id}`, { token: qa })).body as ReleaseView;
     assert.equal(leaves(view).filter((item) => item.status === 'done').length, 50);
     assert.deepEqual(view.waitingFor?.missingSignoffs, []);
-    assert.equal(view.revision, 1 + signers.length);
+    // Each sign-off bumped the release revision exactly once (the workflow's own transitions bump it too).
+    assert.ok(view.revision >= 1 + signers.length);
     const events = await api(local.url, 'GET', `/releases/${body.id}/events?limit=200`, { token: qa });
     const types = events.body.items.map((event: { type: string }) => event.type);
     assert.equal(types.filter((type: string) => type === 'item.updated').length, 50);
     assert.equal(types.filter((type: string) => type === 'signoff.recorded').length, signers.length);
+    const revisions = events.body.items
+      .filter((event: { type: string }) => event.type === 'signoff.recorded')
+      .map((event: { data: { revision: number } }) => event.data.revision);
+    assert.equal(new Set(revisions).size, signers.length, 'distinct revisions: no sign-off overwrote another');
   });
 
   it('lets exactly one of concurrent PATCHes with the same expectedVersion win; the rest get 409', async () => {

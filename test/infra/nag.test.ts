@@ -6,7 +6,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { App, Validations } from 'aws-cdk-lib';
 import { FeaturePlan, UserPool } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { routes } from '../../lambdas/http/routes.ts';
 import { applyNag } from '../../lib/nag.ts';
 import { ShipgateStack, type ShipgateStackProps } from '../../lib/shipgate-stack.ts';
 
@@ -114,13 +116,51 @@ describe('cdk-nag AwsSolutions', () => {
       acks.filter((ack) => ack.id === 'AwsSolutions-APIG4').map((ack) => ack.path),
       ['Shipgate/Api/HttpApi/GET--health'],
     );
-    // The X-Ray `*` is acknowledged on each function's own policy, never higher up.
-    const xray = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]');
-    assert.equal(xray.length, stack.api.functions.size);
-    for (const ack of xray) assert.match(ack.path, /^Shipgate\/Api\/[a-z-]+ServiceRole\/DefaultPolicy$/);
+    // The X-Ray (and, for the state machine, log delivery) `*` is acknowledged on each role's own policy, never
+    // higher up: every API function, the workflow function and the state machine.
+    const star = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').map((ack) => ack.path);
+    assert.equal(star.length, stack.api.functions.size + 2);
+    for (const ackPath of star) {
+      assert.match(
+        ackPath,
+        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|StateMachineRole))\/DefaultPolicy$/,
+      );
+    }
+    assert.ok(star.includes('Shipgate/Workflow/workflowServiceRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Workflow/StateMachineRole/DefaultPolicy'));
+    // The executions wildcard, on the policy of each route that stops or describes executions, and nowhere else.
+    const stateMachine = stack.resolve(stack.workflow.stateMachine.stateMachineArn) as { Ref: string };
+    const executions =
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:' +
+      `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachine.Ref}"}]}]}:*]`;
+    assert.deepEqual(
+      acks.filter((ack) => ack.id === executions).map((ack) => ack.path),
+      routes
+        .filter((route) => route.workflow === 'respond')
+        .map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
+    );
     assert.deepEqual([...new Set(acks.map((ack) => ack.id))].sort(), [
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM5[Resource::*]',
+      executions,
     ]);
+  });
+
+  test('the executions acknowledgement does not hide another wildcard on the same policy', () => {
+    const route = routes.find((r) => r.workflow === 'respond');
+    assert.ok(route);
+    const { error, findings } = synthWithNag({}, (stack) => {
+      stack.api.functions.get(route.id)?.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:DescribeStateMachine'],
+          resources: ['arn:aws:states:us-east-1:123456789012:stateMachine:*'],
+        }),
+      );
+    });
+    assert.deepEqual(findings, [
+      'error AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:123456789012:stateMachine:*] ' +
+        `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy/Resource`,
+    ]);
+    assert.ok(error instanceof Error);
   });
 });

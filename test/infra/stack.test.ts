@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
-import { type RouteDef, routeEntry, routes } from '../../lambdas/http/routes.ts';
+import { type RouteDef, routeEntry, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 
@@ -72,6 +72,25 @@ const functionOf = (route: RouteDef): ShipgateFunction => {
   return fn;
 };
 
+/** A deployed function with the handler it bundles and the tables it lists. */
+interface Deployed {
+  readonly id: string;
+  readonly entry: string;
+  readonly tables: RouteDef['tables'];
+  readonly fn: ShipgateFunction;
+}
+
+/** Every function of the stack: one per route, and the workflow function the state machine invokes. */
+const deployedFunctions = (): Deployed[] => [
+  ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
+  {
+    id: WORKFLOW_FUNCTION.id,
+    entry: WORKFLOW_FUNCTION.entry,
+    tables: WORKFLOW_FUNCTION.tables,
+    fn: stack.workflow.function,
+  },
+];
+
 /** Every IAM statement attached to the function's role. */
 const statementsOf = (fn: ShipgateFunction): Statement[] => {
   assert.ok(fn.role);
@@ -87,8 +106,8 @@ const actionsOf = (statements: readonly Statement[], prefix: string): string[] =
     .filter((action) => action.startsWith(prefix))
     .sort();
 
-const expectedDynamoActions = (route: RouteDef): string[] => {
-  const accesses = route.tables.map((binding) => binding.access);
+const expectedDynamoActions = ({ tables }: Pick<RouteDef, 'tables'>): string[] => {
+  const accesses = tables.map((binding) => binding.access);
   if (accesses.includes('write')) return [...writeActions].sort();
   if (accesses.includes('read')) return [...readActions].sort();
   return [];
@@ -175,18 +194,19 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test('one function per route, each bundling its route handler as ESM with a source map', () => {
+  test('one function per route plus the workflow function, each bundling its handler as ESM with a source map', () => {
     assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
-    for (const route of routes) {
-      const asset = functionOf(route).node.tryFindChild('Code');
-      assert.ok(asset instanceof Asset, `${route.id} has a bundled code asset`);
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 1);
+    for (const { id, entry, fn } of deployedFunctions()) {
+      const asset = fn.node.tryFindChild('Code');
+      assert.ok(asset instanceof Asset, `${id} has a bundled code asset`);
       const bundle = path.join(app.outdir, asset.assetPath);
       const code = readFileSync(path.join(bundle, 'index.mjs'), 'utf8');
       assert.match(code, /^import \{ createRequire as \w+ \} from 'node:module'; const require = /);
       const map = JSON.parse(readFileSync(path.join(bundle, 'index.mjs.map'), 'utf8')) as { sources: string[] };
       assert.ok(
-        map.sources.some((source) => source.endsWith(routeEntry(route))),
-        `${route.id} bundles ${routeEntry(route)}: ${map.sources.join(', ')}`,
+        map.sources.some((source) => source.endsWith(entry)),
+        `${id} bundles ${entry}: ${map.sources.join(', ')}`,
       );
     }
   });
@@ -194,6 +214,7 @@ describe('functions', () => {
   test('every function runs Node.js 24 on arm64 with active tracing, source maps and Powertools', () => {
     const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
     assert.ok(functions.length >= routes.length);
+    const workflowFunction = logicalIdOf(stack.workflow.function.functionName);
     for (const [id, fn] of functions) {
       const props = fn.Properties ?? {};
       const runtime = String(props.Runtime);
@@ -204,7 +225,8 @@ describe('functions', () => {
       assert.deepEqual(props.TracingConfig, { Mode: 'Active' }, id);
       assert.equal(props.Handler, 'index.handler', id);
       assert.equal(props.MemorySize, 512, id);
-      assert.equal(props.Timeout, 10, id);
+      // The workflow function's tasks get more time: a Step Functions retry costs more than an HTTP one.
+      assert.equal(props.Timeout, id === workflowFunction ? 30 : 10, id);
       assert.equal(props.FunctionName, undefined, `${id} has a hard-coded name`);
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(variables.NODE_OPTIONS, '--enable-source-maps', id);
@@ -232,15 +254,15 @@ describe('functions', () => {
 
   test('a function that uses a table gets its name through the schema env var; others do not', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    for (const route of routes) {
-      const fn = functions[logicalIdOf(functionOf(route).functionName)];
+    for (const deployed of deployedFunctions()) {
+      const fn = functions[logicalIdOf(deployed.fn.functionName)];
       const env = (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables;
       for (const schema of tables) {
-        const bound = route.tables.some((binding) => binding.table.logicalId === schema.logicalId);
+        const bound = deployed.tables.some((binding) => binding.table.logicalId === schema.logicalId);
         assert.deepEqual(
           env[schema.envVar],
           bound ? { Ref: schema.logicalId } : undefined,
-          `${route.id} ${schema.envVar}`,
+          `${deployed.id} ${schema.envVar}`,
         );
       }
     }
@@ -248,10 +270,10 @@ describe('functions', () => {
 });
 
 describe('permissions', () => {
-  test("each function is granted exactly the DynamoDB actions of its route's access", () => {
-    for (const route of routes) {
-      const statements = statementsOf(functionOf(route));
-      assert.deepEqual(actionsOf(statements, 'dynamodb:'), expectedDynamoActions(route), route.id);
+  test('each function is granted exactly the DynamoDB actions of the access it lists', () => {
+    for (const deployed of deployedFunctions()) {
+      const statements = statementsOf(deployed.fn);
+      assert.deepEqual(actionsOf(statements, 'dynamodb:'), expectedDynamoActions(deployed), deployed.id);
     }
   });
 
@@ -263,16 +285,16 @@ describe('permissions', () => {
       }));
       // The same resources in any order (the CLI's policy minimization sorts them).
       const sorted = (resources: unknown[]) => resources.map((r) => JSON.stringify(r)).sort();
-      for (const route of routes.filter((r) => r.tables.some((b) => b.table === schema))) {
-        for (const statement of statementsOf(functionOf(route))) {
+      for (const deployed of deployedFunctions().filter((d) => d.tables.some((b) => b.table === schema))) {
+        for (const statement of statementsOf(deployed.fn)) {
           const actions = actionsOf([statement], 'dynamodb:');
           if (actions.length === 0) continue;
           const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
           if (actions.includes('dynamodb:PutItem')) {
-            assert.deepEqual(resources, [tableArn], `${route.id} writes beyond the table`);
+            assert.deepEqual(resources, [tableArn], `${deployed.id} writes beyond the table`);
             assert.deepEqual(actions, writeActions.filter((a) => !readActions.includes(a)).sort());
           } else {
-            assert.deepEqual(sorted(resources), sorted([tableArn, ...indexArns]), `${route.id} reads`);
+            assert.deepEqual(sorted(resources), sorted([tableArn, ...indexArns]), `${deployed.id} reads`);
           }
         }
       }
@@ -285,18 +307,18 @@ describe('permissions', () => {
         'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
       },
     };
-    for (const route of routes) {
-      const statements = statementsOf(functionOf(route)).filter((st) => actionsOf([st], 'kms:').length > 0);
-      const access = expectedDynamoActions(route);
+    for (const deployed of deployedFunctions()) {
+      const statements = statementsOf(deployed.fn).filter((st) => actionsOf([st], 'kms:').length > 0);
+      const access = expectedDynamoActions(deployed);
       if (access.length === 0) {
-        assert.deepEqual(statements, [], route.id);
+        assert.deepEqual(statements, [], deployed.id);
         continue;
       }
-      assert.equal(statements.length, 1, route.id);
+      assert.equal(statements.length, 1, deployed.id);
       const [statement] = statements;
       assert.ok(statement);
-      assert.deepEqual(statement.Resource, { 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] }, route.id);
-      assert.deepEqual(statement.Condition, viaDynamoDb, route.id);
+      assert.deepEqual(statement.Resource, { 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] }, deployed.id);
+      assert.deepEqual(statement.Condition, viaDynamoDb, deployed.id);
       const expected = access.includes('dynamodb:PutItem')
         ? [
             'kms:Decrypt',
@@ -308,17 +330,16 @@ describe('permissions', () => {
             'kms:ReEncryptTo',
           ]
         : ['kms:Decrypt', 'kms:DescribeKey'];
-      assert.deepEqual(actionsOf([statement], 'kms:'), expected, route.id);
+      assert.deepEqual(actionsOf([statement], 'kms:'), expected, deployed.id);
     }
   });
 
   test('function roles carry no managed policy and may write logs only to their own log group', () => {
     const roles = resourcesOf('AWS::IAM::Role');
-    for (const route of routes) {
-      const fn = functionOf(route);
+    for (const { id, fn } of deployedFunctions()) {
       assert.ok(fn.role);
       const role = propsOf(roles[logicalIdOf(fn.role.roleName)]);
-      assert.equal(role.ManagedPolicyArns, undefined, route.id);
+      assert.equal(role.ManagedPolicyArns, undefined, id);
       assert.deepEqual(role.AssumeRolePolicyDocument, {
         Version: '2012-10-17',
         Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
@@ -336,21 +357,53 @@ describe('permissions', () => {
             Resource: { 'Fn::GetAtt': [config.LogGroup.Ref, 'Arn'] },
           },
         ],
-        route.id,
+        id,
       );
     }
   });
 
-  test('the only statement on every resource ("*") is X-Ray tracing, which has no resource-level permissions', () => {
+  test('only X-Ray and log delivery act on every resource ("*"): they have no resource-level permissions', () => {
+    assert.ok(stack.workflow.stateMachine.role);
+    const stateMachineRole = { Ref: logicalIdOf(stack.workflow.stateMachine.role.roleName) };
+    let stateMachinePolicies = 0;
     for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
-      const { Statement } = propsOf(policy).PolicyDocument as { Statement: Statement[] };
-      for (const statement of Statement) {
-        const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-        if (resources.some((resource) => typeof resource === 'string' && resource.includes('*'))) {
-          assert.deepEqual(actionsOf([statement], ''), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], id);
-        }
-      }
+      const { PolicyDocument, Roles } = propsOf(policy) as {
+        PolicyDocument: { Statement: Statement[] };
+        Roles: unknown[];
+      };
+      const ofStateMachine = Roles.some((role) => isDeepStrictEqual(role, stateMachineRole));
+      if (ofStateMachine) stateMachinePolicies += 1;
+      const onEverything = PolicyDocument.Statement.filter((statement) =>
+        (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).some(
+          (resource) => typeof resource === 'string' && resource.includes('*'),
+        ),
+      );
+      // Policy minimization may merge these statements or not; the actions they allow are what counts.
+      assert.deepEqual(
+        actionsOf(onEverything, ''),
+        ofStateMachine
+          ? // What Step Functions needs to trace executions and to deliver their logs to CloudWatch Logs.
+            [
+              'logs:CreateLogDelivery',
+              'logs:DeleteLogDelivery',
+              'logs:DescribeLogGroups',
+              'logs:DescribeResourcePolicies',
+              'logs:GetLogDelivery',
+              'logs:ListLogDeliveries',
+              'logs:PutResourcePolicy',
+              'logs:UpdateLogDelivery',
+              'xray:GetSamplingRules',
+              'xray:GetSamplingTargets',
+              'xray:PutTelemetryRecords',
+              'xray:PutTraceSegments',
+            ]
+          : onEverything.length === 0
+            ? []
+            : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        id,
+      );
     }
+    assert.equal(stateMachinePolicies, 1);
   });
 
   test('no policy in the stack allows deleting, scanning, or any wildcard action', () => {
@@ -456,7 +509,7 @@ describe('stack', () => {
     assert.deepEqual(stack.tags.tagValues(), { app: 'shipgate' });
   });
 
-  test('outputs the API URL, the user pool, both client ids, the token endpoint and the table name', () => {
+  test('outputs the API URL, the user pool, both client ids, the token endpoint, the table and the state machine', () => {
     template.hasOutput('ApiUrl', { Value: stack.resolve(stack.api.url) });
     template.hasOutput('UserPoolId', { Value: { Ref: logicalIdOf(stack.auth.userPool.userPoolId) } });
     template.hasOutput('UserPoolClientId', { Value: { Ref: logicalIdOf(stack.auth.client.userPoolClientId) } });
@@ -476,6 +529,7 @@ describe('stack', () => {
       },
     });
     template.hasOutput('ReleasesTableName', { Value: { Ref: 'Releases' } });
+    template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine.stateMachineArn) } });
   });
 
   test('props reach the stage and the log groups', () => {

@@ -12,6 +12,7 @@ import type { Template } from '../../lambdas/core/template.ts';
 import { ensureTables } from '../../local/tables.ts';
 import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
 import { item, testTemplate, user } from '../support/fixtures.ts';
+import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const roles = Array.from({ length: 20 }, (_, n) => `role-${n + 1}`);
@@ -76,6 +77,7 @@ describe('DynamoDB release store', () => {
       templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
       clock: systemClock,
       ids: ulidIds(),
+      workflow: new RecordingWorkflow(),
     });
   });
 
@@ -179,12 +181,58 @@ describe('DynamoDB release store', () => {
       actor: signoff.by,
       data: {},
     };
+    const before = (await store.listEvents(id, { limit: 10 })).items.length;
     await assert.rejects(store.saveSignoff({ ...agg.release, revision: 7 }, signoff, event), StaleVersion);
     const after = await store.load(id);
     assert.equal(after?.signoffs.size, 0);
     assert.equal(after?.release.revision, 1);
     const events = await store.listEvents(id, { limit: 10 });
-    assert.equal(events.items.length, 1);
+    assert.equal(events.items.length, before);
+  });
+
+  it('keeps a task token only for the wait the release is in, and a new header drops it', async () => {
+    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'tokens', version: '1' });
+    const agg = await store.load(id);
+    const waitId = agg?.release.wait?.id;
+    assert.ok(agg && waitId, 'a new release waits at its first gate');
+    assert.equal(await store.saveTaskToken(id, 'gate:old@then', 'token-old'), false);
+    assert.equal(await store.saveTaskToken(id, waitId, 'token-1'), true);
+    assert.deepEqual((await store.load(id))?.task, { waitId, token: 'token-1' });
+    const next = { ...agg.release, status: 'CANCELLED' as const, wait: undefined, revision: agg.release.revision + 1 };
+    await store.saveRelease(next, agg.release.revision, []);
+    const after = await store.load(id);
+    assert.equal(after?.task, undefined);
+    assert.equal(after?.release.status, 'CANCELLED');
+    const cancelled = await store.list({ status: 'CANCELLED', limit: 50 });
+    assert.ok(
+      cancelled.items.some((release) => release.id === id),
+      'the status index follows the header',
+    );
+  });
+
+  it('refuses a header written against a stale revision, with its events', async () => {
+    const { id } = await service.createRelease(rita, {
+      templateId: 'test-template',
+      name: 'stale header',
+      version: '1',
+    });
+    const agg = await store.load(id);
+    assert.ok(agg);
+    const before = (await store.listEvents(id, { limit: 50 })).items.length;
+    const event = {
+      id: 'e-header',
+      releaseId: id,
+      type: 'release.cancelled' as const,
+      at: 'now',
+      actor: { id: 'x', name: 'x', kind: 'user' as const },
+      data: {},
+    };
+    await assert.rejects(
+      store.saveRelease({ ...agg.release, status: 'CANCELLED', revision: 9 }, agg.release.revision + 5, [event]),
+      StaleVersion,
+    );
+    assert.equal((await store.load(id))?.release.status, 'PRE_RELEASE');
+    assert.equal((await store.listEvents(id, { limit: 50 })).items.length, before);
   });
 
   it('keeps every one of 50 concurrent item changes and 20 concurrent sign-offs, each with its event', async () => {

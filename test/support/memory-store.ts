@@ -13,6 +13,7 @@ import { signoffKey } from '../../lambdas/core/release.ts';
 import type { Template } from '../../lambdas/core/template.ts';
 
 interface Stored {
+  task?: { waitId: string; token: string } | undefined;
   release: Release;
   template: Template;
   items: Map<string, ItemState>;
@@ -27,7 +28,7 @@ export class MemoryReleaseStore implements ReleaseStore {
   /** Called before every write lands; a test can use it to slip in a concurrent change. */
   beforeWrite: (() => Promise<void> | void) | undefined;
 
-  async create(release: Release, template: Template, event: AuditEvent): Promise<void> {
+  async create(release: Release, template: Template, events: readonly AuditEvent[]): Promise<void> {
     await this.beforeWrite?.();
     if (this.releases.has(release.id)) throw new StaleVersion('release exists');
     this.releases.set(release.id, {
@@ -35,7 +36,7 @@ export class MemoryReleaseStore implements ReleaseStore {
       template: clone(template),
       items: new Map(),
       signoffs: new Map(),
-      events: [clone(event)],
+      events: events.map(clone),
     });
   }
 
@@ -47,6 +48,7 @@ export class MemoryReleaseStore implements ReleaseStore {
       template: stored.template,
       items: stored.items,
       signoffs: stored.signoffs,
+      task: stored.task,
     });
   }
 
@@ -79,6 +81,22 @@ export class MemoryReleaseStore implements ReleaseStore {
     stored.release = { ...stored.release, revision: release.revision + 1, updatedAt: signoff.at };
     stored.signoffs.set(signoffKey(signoff.gate, signoff.role), clone(signoff));
     stored.events.push(clone(event));
+  }
+
+  async saveRelease(release: Release, expectedRevision: number, events: readonly AuditEvent[]): Promise<void> {
+    await this.beforeWrite?.();
+    const stored = this.#stored(release.id);
+    if (stored.release.revision !== expectedRevision) throw new StaleVersion('release changed');
+    stored.release = clone(release);
+    stored.task = undefined;
+    stored.events.push(...events.map(clone));
+  }
+
+  async saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean> {
+    const stored = this.#stored(releaseId);
+    if (stored.release.wait?.id !== waitId) return false;
+    stored.task = { waitId, token: taskToken };
+    return true;
   }
 
   async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {

@@ -31,6 +31,8 @@ function aggregate(
       version: '1.0.0',
       status: 'PRE_RELEASE',
       currentPhase: 'pre-release',
+      stepIndex: 0,
+      windowIndex: 0,
       revision: 1,
       createdAt: AT,
       createdBy: actorRef(creator),

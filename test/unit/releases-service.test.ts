@@ -4,6 +4,7 @@ import { Forbidden, NotFound, StaleVersion } from '../../lambdas/core/errors.ts'
 import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
 import { fixedClock, machine, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
+import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const quinn = user('quinn', ['qa-lead']);
@@ -17,6 +18,7 @@ function setup() {
     templates: { list: () => [template], get: (id) => (id === template.id ? template : undefined) },
     clock: fixedClock(),
     ids: sequentialIds(),
+    workflow: new RecordingWorkflow(),
     backoff: async () => undefined,
   });
   return { store, service };
@@ -42,7 +44,7 @@ describe('releases service', () => {
     const events = await ctx.service.listEvents(rita, view.id, { limit: 10 });
     assert.deepEqual(
       events.items.map((event) => event.type),
-      ['release.created'],
+      ['release.created', 'gate.opened'],
     );
   });
 
@@ -65,7 +67,7 @@ describe('releases service', () => {
     const docs = view.phases[0]?.sections[0]?.items.find((entry) => entry.id === 'docs');
     assert.equal(docs?.status, 'done', 'the group follows its required child');
     const events = await ctx.service.listEvents(quinn, id, { limit: 10 });
-    assert.deepEqual(events.items[1]?.data, {
+    assert.deepEqual(events.items[2]?.data, {
       itemId: 'changelog',
       from: 'pending',
       to: 'done',

@@ -1,9 +1,15 @@
 // The ReleaseStore port on DynamoDB: one partition per release, conditional writes, transactions with the audit trail.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StaleVersion, ValidationFailed } from '../../core/errors.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from '../../core/release.ts';
@@ -63,6 +69,11 @@ function releaseOf(row: Row): Release {
     plannedAt: row.plannedAt,
     status: row.status,
     currentPhase: row.currentPhase,
+    stepIndex: row.stepIndex ?? 0,
+    windowIndex: row.windowIndex ?? 0,
+    wait: row.wait,
+    executionId: row.executionId,
+    rollback: row.rollback,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -147,7 +158,7 @@ export class DynamoReleaseStore implements ReleaseStore {
     this.#table = options.tableName;
   }
 
-  async create(release: Release, template: Template, event: AuditEvent): Promise<void> {
+  async create(release: Release, template: Template, events: readonly AuditEvent[]): Promise<void> {
     await this.#transact([
       { Put: { TableName: this.#table, Item: metaRow(release), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
@@ -158,7 +169,7 @@ export class DynamoReleaseStore implements ReleaseStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      this.#putEvent(event),
+      ...events.map((event) => this.#putEvent(event)),
     ]);
   }
 
@@ -193,7 +204,11 @@ export class DynamoReleaseStore implements ReleaseStore {
       }
     }
     const template = JSON.parse(gunzipSync(snapshot.templateGz as Uint8Array).toString('utf8')) as Template;
-    return { release: releaseOf(meta), template, items, signoffs };
+    const task =
+      typeof meta.taskToken === 'string' && typeof meta.taskWaitId === 'string'
+        ? { waitId: meta.taskWaitId, token: meta.taskToken }
+        : undefined;
+    return { release: releaseOf(meta), template, items, signoffs, task };
   }
 
   async getHeader(releaseId: string): Promise<Release | undefined> {
@@ -267,6 +282,42 @@ export class DynamoReleaseStore implements ReleaseStore {
       },
       this.#putEvent(event),
     ]);
+  }
+
+  async saveRelease(release: Release, expectedRevision: number, events: readonly AuditEvent[]): Promise<void> {
+    // A new header replaces the old one whole, task token included: a token belongs to the wait it was stored
+    // for, and whoever changes the release's state has already used the token it loaded, if it needed it.
+    await this.#transact([
+      {
+        Put: {
+          TableName: this.#table,
+          Item: metaRow(release),
+          ConditionExpression: '#revision = :expected',
+          ExpressionAttributeNames: { '#revision': 'revision' },
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        },
+      },
+      ...events.map((event) => this.#putEvent(event)),
+    ]);
+  }
+
+  async saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: pk(releaseId), sk: META },
+          UpdateExpression: 'SET #token = :token, #tokenWait = :wait',
+          ConditionExpression: '#wait.#id = :wait',
+          ExpressionAttributeNames: { '#token': 'taskToken', '#tokenWait': 'taskWaitId', '#wait': 'wait', '#id': 'id' },
+          ExpressionAttributeValues: { ':token': taskToken, ':wait': waitId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {

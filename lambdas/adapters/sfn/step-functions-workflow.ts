@@ -1,0 +1,91 @@
+// The WorkflowEngine port on AWS Step Functions (and on the local runtime's Step Functions endpoint, same API).
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidToken,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import type { WorkflowEngine } from '../../core/ports.ts';
+import type { WorkflowInput } from '../../workflow/definition.ts';
+
+export interface StepFunctionsWorkflowOptions {
+  readonly client: SFNClient;
+  /**
+   * Needed to start executions. The state machine's own task function has none (the state machine refers to the
+   * function, so the function cannot refer back): it only answers the task tokens it is handed.
+   */
+  readonly stateMachineArn?: string | undefined;
+}
+
+/** A token the service no longer waits on: the wait ended another way, which is not an error for the caller. */
+const isGone = (error: unknown): boolean =>
+  error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken;
+
+/** Step Functions limits: cause 32768 characters, error 256. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export class StepFunctionsWorkflow implements WorkflowEngine {
+  readonly #client: SFNClient;
+  readonly #stateMachineArn: string | undefined;
+
+  constructor(options: StepFunctionsWorkflowOptions) {
+    this.#client = options.client;
+    this.#stateMachineArn = options.stateMachineArn;
+  }
+
+  async start(releaseId: string, options: { readonly resume?: boolean } = {}): Promise<string> {
+    const stateMachineArn = this.#stateMachineArn;
+    if (!stateMachineArn) throw new Error('this function only answers task tokens: it cannot start executions');
+    // The first execution is named after the release, so a retried start cannot start a second one.
+    const name = options.resume ? `${releaseId}-resume-${Date.now()}` : releaseId;
+    const input: WorkflowInput = { releaseId, ...(options.resume ? { resume: true } : {}) };
+    try {
+      const { executionArn } = await this.#client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return executionArn ?? executionArnOf(stateMachineArn, name);
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists) return executionArnOf(stateMachineArn, name);
+      throw error;
+    }
+  }
+
+  async succeed(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<boolean> {
+    try {
+      await this.#client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      return true;
+    } catch (error) {
+      if (isGone(error)) return false;
+      throw error;
+    }
+  }
+
+  async fail(taskToken: string, error: string, cause: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new SendTaskFailureCommand({ taskToken, error: clip(error, 256), cause: clip(cause, 32768) }),
+      );
+      return true;
+    } catch (caught) {
+      if (isGone(caught)) return false;
+      throw caught;
+    }
+  }
+
+  async stop(executionId: string, cause: string): Promise<void> {
+    try {
+      await this.#client.send(new StopExecutionCommand({ executionArn: executionId, cause: clip(cause, 32768) }));
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist)) throw error;
+    }
+  }
+}
+
+const executionArnOf = (stateMachineArn: string, name: string): string =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;

@@ -1,0 +1,202 @@
+// The release workflow end to end in memory: the real state machine definition on the local engine driving the
+// real service, with the ToolBoxAI template and time scaled so a week of monitoring passes in about a second.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Actor } from '../../lambdas/core/actor.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release.ts';
+import type { ReleaseView } from '../../lambdas/core/view.ts';
+import { findBuiltInTemplate } from '../../templates/index.ts';
+import { user } from '../support/fixtures.ts';
+import { workflowHarness } from '../support/workflow-harness.ts';
+
+const toolbox = findBuiltInTemplate('toolboxai-v1');
+const mantis = findBuiltInTemplate('mantisdb-v1');
+assert.ok(toolbox && mantis);
+
+/** A week in about one second. */
+const TIME_SCALE = 604_800;
+
+const rm = user('rita', ['release-manager']);
+const team = user('tess', ['qa-lead']);
+
+type Harness = ReturnType<typeof workflowHarness>;
+let harness: Harness | undefined;
+afterEach(() => harness?.engine.close());
+
+async function until(h: Harness, id: string, what: string, test: (view: ReleaseView) => boolean): Promise<ReleaseView> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const view = await h.service.getRelease(rm, id);
+    if (test(view)) return view;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; release is ${view.status}: ${JSON.stringify(view.waitingFor)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const statusIs = (status: ReleaseStatus) => (view: ReleaseView) => view.status === status;
+
+/** Does what the release waits for now: ticks the missing items and signs the missing roles, each by another person. */
+async function satisfy(h: Harness, view: ReleaseView, except: readonly string[] = []): Promise<void> {
+  const waiting = view.waitingFor;
+  assert.ok(waiting, `${view.status} waits for nothing`);
+  for (const item of waiting.missingItems ?? []) {
+    await h.service.updateItem(team, view.id, item.id, { status: 'done', evidence: { note: 'checked' } });
+  }
+  for (const role of (waiting.missingSignoffs ?? []).filter((candidate) => !except.includes(candidate))) {
+    const signer: Actor = user(`${role}-person`, [role]);
+    const gate = waiting.kind === 'rollback' ? 'rollback' : (waiting.gate ?? '');
+    await h.service.recordSignoff(signer, view.id, { gate, role, decision: 'approve' });
+  }
+}
+
+/** Satisfies every wait until the release leaves the given statuses. */
+async function drive(h: Harness, id: string, through: ReleaseStatus[]): Promise<ReleaseView> {
+  for (;;) {
+    const view = await until(
+      h,
+      id,
+      'a decided wait',
+      (v) => !through.includes(v.status) || v.waitingFor?.kind !== undefined,
+    );
+    if (!through.includes(view.status)) return view;
+    if (view.waitingFor?.kind === 'window') {
+      await until(h, id, 'the window to pass', (v) => v.wait?.id !== view.wait?.id);
+      continue;
+    }
+    await satisfy(h, view);
+    await until(h, id, 'the wait to move on', (v) => v.wait?.id !== view.wait?.id || !through.includes(v.status));
+  }
+}
+
+describe('release workflow on the local engine', () => {
+  it('takes a ToolBoxAI release through every phase, step and window to COMPLETED, with every transition audited', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, {
+      templateId: 'toolboxai-v1',
+      name: 'ToolBoxAI 1.1.0',
+      version: '1.1.0',
+    });
+    assert.equal(created.waitingFor?.kind, 'gate');
+    const seen = new Set<string>();
+    const done = await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING', 'MONITORING', 'CONFIRMING']);
+    assert.equal(done.status, 'COMPLETED');
+    assert.equal(done.waitingFor, null);
+    const events = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    for (const event of events)
+      seen.add(`${event.type}:${String(event.data.step ?? event.data.window ?? event.data.phase ?? '')}`);
+    for (const phase of ['staging', 'deployment', 'monitoring', 'confirmation'])
+      assert.ok(seen.has(`phase.entered:${phase}`), phase);
+    const steps = events.filter((event) => event.type === 'step.completed').map((event) => event.data.step);
+    assert.deepEqual(
+      steps,
+      toolbox.phases.find((phase) => phase.kind === 'deployment')?.steps?.map((step) => step.id),
+    );
+    const windows = events.filter((event) => event.type === 'window.passed').map((event) => event.data.window);
+    assert.deepEqual(windows, ['immediate', 'extended', 'long-term']);
+    assert.equal(events.at(-1)?.type, 'release.completed');
+    assert.equal(events.filter((event) => event.type === 'workflow.started').length, 1);
+  });
+
+  it('takes a MantisDB release (no staging, no windows, no confirmation) to COMPLETED', async () => {
+    const h = workflowHarness([mantis], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, {
+      templateId: 'mantisdb-v1',
+      name: 'MantisDB 1.0.0',
+      version: '1.0.0',
+    });
+    const done = await drive(h, created.id, ['PRE_RELEASE', 'DEPLOYING', 'MONITORING']);
+    assert.equal(done.status, 'COMPLETED');
+  });
+
+  it('rolls a release back by hand from monitoring: rollback procedure, confirmation, ROLLED_BACK', async () => {
+    const h = workflowHarness([toolbox], { timeScale: 1 });
+    harness = h;
+    const created = await h.service.createRelease(rm, {
+      templateId: 'toolboxai-v1',
+      name: 'ToolBoxAI 1.1.0',
+      version: '1.1.0',
+    });
+    // Real time: the immediate window (2 h) cannot pass during the test, so the release sits in MONITORING.
+    const monitoring = await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    assert.equal(monitoring.status, 'MONITORING');
+    await until(h, created.id, 'the first window', (v) => v.waitingFor?.kind === 'window');
+    await assert.rejects(h.service.requestRollback(team, created.id, 'p95 doubled'), /release:rollback/);
+    await h.service.requestRollback(rm, created.id, 'p95 latency doubled after deploy');
+    const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
+    assert.equal(rolling.waitingFor?.kind, 'rollback');
+    assert.deepEqual(rolling.waitingFor?.missingSignoffs, ['release-manager']);
+    const end = await drive(h, created.id, ['ROLLING_BACK']);
+    assert.equal(end.status, 'ROLLED_BACK');
+    const types = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items.map((event) => event.type);
+    assert.deepEqual(
+      types.filter((type) => type.startsWith('rollback.')),
+      ['rollback.requested', 'rollback.started', 'rollback.completed'],
+    );
+  });
+
+  it('ends in ROLLBACK_FAILED when a rollback procedure step fails', async () => {
+    const h = workflowHarness([toolbox], { timeScale: 1 });
+    harness = h;
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+    await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
+    await h.service.requestRollback(rm, created.id, 'backend deploy broke login');
+    const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
+    const step = rolling.waitingFor?.missingItems?.[0];
+    assert.ok(step);
+    await h.service.updateItem(team, created.id, step.id, { status: 'failed', reason: 'previous image missing' });
+    const failed = await until(h, created.id, 'ROLLBACK_FAILED', statusIs('ROLLBACK_FAILED'));
+    assert.equal(failed.waitingFor, null);
+  });
+
+  it('blocks a gate on a rejection and moves on once the role approves', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const security = user('sam', ['security-lead']);
+    await h.service.recordSignoff(security, created.id, {
+      gate: 'pre-release',
+      role: 'security-lead',
+      decision: 'reject',
+    });
+    await satisfy(h, await h.service.getRelease(rm, created.id), ['security-lead']);
+    const blocked = await h.service.getRelease(rm, created.id);
+    assert.equal(blocked.status, 'PRE_RELEASE');
+    assert.equal(blocked.waitingFor?.rejections?.[0]?.role, 'security-lead');
+    await assert.rejects(h.service.advance(rm, created.id), /rejection by security-lead/);
+    await h.service.recordSignoff(security, created.id, {
+      gate: 'pre-release',
+      role: 'security-lead',
+      decision: 'approve',
+    });
+    await until(h, created.id, 'STAGING', statusIs('STAGING'));
+  });
+
+  it('resumes a release mid-monitoring on a new engine (a restart) and completes it', async () => {
+    const first = workflowHarness([toolbox], { timeScale: TIME_SCALE / 100 });
+    harness = first;
+    const created = await first.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(first, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    const window = await until(first, created.id, 'a window', (v) => v.waitingFor?.kind === 'window');
+    first.engine.close();
+    // A second engine over the same store, as after a restart of the local runtime.
+    const second = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = second;
+    second.store.releases.set(created.id, structuredClone(first.store.releases.get(created.id) as never));
+    assert.deepEqual(await second.service.resumeInFlight(), [created.id]);
+    const resumed = await until(second, created.id, 'the window to pass', (v) => v.wait?.id !== window.wait?.id);
+    assert.notEqual(resumed.status, 'PRE_RELEASE');
+    const done = await drive(second, created.id, ['MONITORING', 'CONFIRMING']);
+    assert.equal(done.status, 'COMPLETED');
+    const started = (await second.service.listEvents(rm, created.id, { limit: 1000 })).items.filter(
+      (e) => e.type === 'workflow.started',
+    );
+    assert.deepEqual(
+      started.map((event) => event.data.resumed),
+      [false, true],
+    );
+  });
+});
