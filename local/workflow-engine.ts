@@ -63,6 +63,8 @@ export interface LocalExecutionDescription {
   readonly cause?: string;
   readonly startDate: Date;
   readonly stopDate?: Date;
+  /** Not in the SDK: states entered so far, what Standard workflows bill as state transitions. */
+  readonly stateTransitions: number;
 }
 
 /** The subset of the Step Functions API Shipgate calls, with the SDK's argument shapes and error names. */
@@ -119,6 +121,8 @@ interface ExecutionRecord {
   abort: () => void;
   settled: Promise<void>;
   readonly tokens: Set<string>;
+  /** States entered so far: what Standard workflows bill as state transitions. */
+  transitions: number;
 }
 
 function namedError(name: string, message: string): Error {
@@ -367,6 +371,7 @@ export function createLocalWorkflowEngine(options: LocalWorkflowEngineOptions): 
     status: record.status,
     input: record.input,
     startDate: record.startDate,
+    stateTransitions: record.transitions,
     ...(record.output !== undefined ? { output: record.output } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
     ...(record.cause !== undefined ? { cause: record.cause } : {}),
@@ -423,6 +428,7 @@ export function createLocalWorkflowEngine(options: LocalWorkflowEngineOptions): 
         abort: () => undefined,
         settled: Promise.resolve(),
         tokens: new Set(),
+        transitions: 0,
       };
       executions.set(executionArn, record);
       // The library runs the first state synchronously inside run() and falls back to invoking the real Lambda
@@ -440,6 +446,9 @@ export function createLocalWorkflowEngine(options: LocalWorkflowEngineOptions): 
         },
       });
       record.abort = run.abort;
+      void (async () => {
+        for await (const entry of run.eventLogs) if (entry.type === 'StateEntered') record.transitions += 1;
+      })().catch(() => undefined);
       record.settled = run.result.then(
         (output) => {
           if (record.status !== 'RUNNING') return;

@@ -105,6 +105,7 @@ export type AuditEventType =
   | 'signoff.recorded'
   | 'signoff.withdrawn'
   | 'workflow.started'
+  | 'workflow.resume-requested'
   | 'phase.entered'
   | 'gate.opened'
   | 'gate.passed'

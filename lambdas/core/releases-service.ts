@@ -365,6 +365,30 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     },
 
     /**
+     * Hands a release to a new execution that continues where it stands, and stops the old one: after a new
+     * state machine definition is deployed, or when an execution was lost.
+     */
+    async resume(actor: Actor, releaseId: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'advance-release' });
+      const agg = await load(releaseId);
+      if (isTerminal(agg.release)) {
+        throw new RuleViolation('release-closed', `release ${releaseId} is ${agg.release.status}`, {
+          releaseStatus: agg.release.status,
+        });
+      }
+      const previous = agg.release.executionId;
+      const at = now();
+      await store.saveRelease(
+        { ...agg.release, revision: agg.release.revision + 1, updatedAt: at },
+        agg.release.revision,
+        [event(releaseId, 'workflow.resume-requested', actorRef(actor), at, { previousExecution: previous ?? null })],
+      );
+      await workflow.start(releaseId, { resume: true });
+      if (previous) await workflow.stop(previous, 'superseded by a resumed execution');
+      return releaseView(agg);
+    },
+
+    /**
      * Starts a resuming execution for every release in flight: after a restart of the local runtime, or after a
      * new state machine definition is deployed. Each continues at its stored phase, step or window.
      */

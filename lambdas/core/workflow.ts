@@ -344,9 +344,16 @@ export function transition(
 ): Transition {
   const timeScale = options.timeScale ?? 1;
   const draft: Draft = { release: agg.release, events: [] };
-  if (options.executionId && options.executionId !== agg.release.executionId && !TERMINAL.has(agg.release.status)) {
-    set(draft, { executionId: options.executionId });
-    emit(draft, 'workflow.started', { executionId: options.executionId, resumed: outcome.kind === 'resume' });
+  const starting = outcome.kind === 'start' || outcome.kind === 'resume';
+  if (options.executionId && options.executionId !== agg.release.executionId) {
+    if (!starting && agg.release.executionId) {
+      // Another execution has taken the release over (a resume after a redeploy): this one ends quietly.
+      return { release: agg.release, events: [], next: { action: 'done', status: agg.release.status }, changed: false };
+    }
+    if (!TERMINAL.has(agg.release.status)) {
+      set(draft, { executionId: options.executionId });
+      emit(draft, 'workflow.started', { executionId: options.executionId, resumed: outcome.kind === 'resume' });
+    }
   }
   const applied = apply(draft, agg, outcome, now.toISOString());
   const next = decide(draft, agg.template, now, timeScale);

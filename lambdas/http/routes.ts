@@ -67,6 +67,14 @@ export const routes: readonly RouteDef[] = [
     workflow: 'respond',
   },
   {
+    id: 'resume-release',
+    method: 'POST',
+    path: '/releases/{releaseId}/resume',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
+  {
     id: 'rollback-release',
     method: 'POST',
     path: '/releases/{releaseId}/rollback',

@@ -114,6 +114,7 @@ const MATRIX: readonly Row[] = [
   ['withdraw-signoff', { role: 'intern', signedBy: 'nobody' },                      'signoff:intern',                 ['401', '403',      '403',            '403',      '403',            '403',            '403',            '403',            '400 role', '403', '403', '403', '403']],
   // A fresh release waits at its pre-release gate: advancing it says what is missing; it is not in production yet.
   ['advance-release',  {},                                                          'release:advance',                ['401', '409 wait-not-satisfied', '403', '403', '403',         '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['resume-release',   {},                                                          'release:advance',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['rollback-release', {},                                                          'release:rollback',               ['401', '409 rollback-not-allowed', '403', '403', '403',       '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['cancel-release',   {},                                                          'release:cancel',                 ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
 ];
@@ -259,6 +260,10 @@ describe('the permission matrix: every route times every caller', () => {
         assert.equal(response.body.signoff.role, on.role, seen);
         assert.equal(response.body.signoff.decision, 'approve', seen);
         assert.equal(response.body.signoff.by.id, actorIds.get(caller), seen);
+        break;
+      case 'resume-release':
+        assert.equal(response.body.id, releaseId, seen);
+        assert.equal(response.body.status, 'PRE_RELEASE', seen);
         break;
       case 'cancel-release':
         assert.equal(response.body.id, releaseId, seen);

@@ -97,6 +97,15 @@ describe('release workflow on the local engine', () => {
     assert.deepEqual(windows, ['immediate', 'extended', 'long-term']);
     assert.equal(events.at(-1)?.type, 'release.completed');
     assert.equal(events.filter((event) => event.type === 'workflow.started').length, 1);
+    // Standard workflows bill per state transition: 2 to start, 4 per wait (12 waits here), 3 to end.
+    const execution = await h.engine.whenSettled(done.executionId ?? '');
+    assert.equal(execution.status, 'SUCCEEDED');
+    const waits = events.filter((event) =>
+      ['gate.opened', 'step.started', 'window.started'].includes(event.type),
+    ).length;
+    assert.equal(waits, 12);
+    console.log(`state transitions of a happy-path ToolBoxAI release: ${execution.stateTransitions} (${waits} waits)`);
+    assert.equal(execution.stateTransitions, 2 + 4 * waits + 3);
   });
 
   it('takes a MantisDB release (no staging, no windows, no confirmation) to COMPLETED', async () => {
