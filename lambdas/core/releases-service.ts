@@ -150,6 +150,14 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     }
   }
 
+  function assertInFlight(release: Release): void {
+    if (isTerminal(release)) {
+      throw new RuleViolation('release-closed', `release ${release.id} is ${release.status}`, {
+        releaseStatus: release.status,
+      });
+    }
+  }
+
   async function saveSignoff(agg: ReleaseAggregate, signoff: Signoff, actor: Actor, type: AuditEventType) {
     await store.saveSignoff(
       agg.release,
@@ -305,11 +313,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     async advance(actor: Actor, releaseId: string): Promise<ReleaseView> {
       authorize(actor, { kind: 'advance-release' });
       const agg = await load(releaseId);
-      if (isTerminal(agg.release)) {
-        throw new RuleViolation('release-closed', `release ${releaseId} is ${agg.release.status}`, {
-          releaseStatus: agg.release.status,
-        });
-      }
+      assertInFlight(agg.release);
       if (!agg.release.executionId) {
         await workflow.start(releaseId);
         return releaseView(agg);
@@ -371,11 +375,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     async resume(actor: Actor, releaseId: string): Promise<ReleaseView> {
       authorize(actor, { kind: 'advance-release' });
       const agg = await load(releaseId);
-      if (isTerminal(agg.release)) {
-        throw new RuleViolation('release-closed', `release ${releaseId} is ${agg.release.status}`, {
-          releaseStatus: agg.release.status,
-        });
-      }
+      assertInFlight(agg.release);
       const previous = agg.release.executionId;
       const at = now();
       await store.saveRelease(

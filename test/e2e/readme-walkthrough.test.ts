@@ -65,7 +65,10 @@ describe('README walkthrough', () => {
       /\{"rejections":0,"missingSignoffs":\["engineering-manager","qa-lead","devops-lead","product-manager"\]\}/,
     );
     assert.match(out, /\["engineering-manager","devops-lead","product-manager"\]/);
-    assert.match(out, /"status":409,"type":"\/problems\/wait-not-satisfied","summary":"gate 'pre-release' needs \d+ items; sign-off by engineering-manager, devops-lead, product-manager"/);
+    assert.match(
+      out,
+      /"status":409,"type":"\/problems\/wait-not-satisfied","summary":"gate 'pre-release' needs \d+ items; sign-off by engineering-manager, devops-lead, product-manager"/,
+    );
     for (const type of ['release.created', 'gate.opened', 'workflow.started', 'item.updated', 'signoff.recorded']) {
       assert.match(out, new RegExp(type));
     }
