@@ -14,6 +14,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
@@ -32,6 +33,12 @@ export interface ShipgateApiProps {
    * @default - no state machine
    */
   readonly stateMachine?: IStateMachine;
+  /**
+   * The release-events topic, bound to every route that sets `notifier` (usually `ShipgateNotifications.eventsTopic`).
+   * Required as soon as one route sets `notifier`.
+   * @default - no topic
+   */
+  readonly eventsTopic?: ITopic;
   /**
    * The routes to serve.
    * @default the shared route table (`routes` of `lambdas/http/routes.ts`)
@@ -147,6 +154,12 @@ export class ShipgateApi extends Construct {
           throw new Error(`route ${route.id} sets workflow '${route.workflow}' but ShipgateApi has no stateMachine`);
         }
         fn.bindWorkflow(props.stateMachine, route.workflow);
+      }
+      if (route.notifier !== undefined) {
+        if (props.eventsTopic === undefined) {
+          throw new Error(`route ${route.id} sets notifier '${route.notifier}' but ShipgateApi has no eventsTopic`);
+        }
+        fn.bindNotifier(props.eventsTopic, route.notifier);
       }
       const added = this.httpApi.addRoutes({
         path: route.path,

@@ -1,5 +1,6 @@
 // The one Lambda function construct: every Shipgate function gets its defaults (runtime, bundling, tracing, logs)
-// here, and its access to a table through `bindTable`, so no function is wired differently from the others.
+// here, and its access to a table, the workflow or the release-events topic through one `bind*` call each, so no
+// function is wired differently from the others.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -14,9 +15,11 @@ import {
   OutputFormat,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import type { Subscription } from '../lambdas/core/notification.ts';
 import type { RouteDef, TableAccess } from '../lambdas/http/routes.ts';
 
 /** The repository root: handler entries are resolved against it, so synthesis does not depend on the cwd. */
@@ -87,6 +90,42 @@ const wildcardResourceFinding = (scope: IConstruct, arn: string): string => {
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(arn))}]`;
 };
 
+/**
+ * What a function may do with the release-events topic. `publish`: publish to it (the notifier). `subscribe`: manage
+ * the subscriptions of contacts (see `RouteDef.notifier`).
+ */
+export type NotifierAccess = 'publish' | NonNullable<RouteDef['notifier']>;
+
+/**
+ * Managing a contact's subscriptions. The Service Authorization Reference lists Subscribe with the topic as required
+ * resource (and the `sns:Protocol` and `sns:Endpoint` condition keys); Unsubscribe, GetSubscriptionAttributes and
+ * SetSubscriptionAttributes name a subscription in the request, whose ARN is the topic's ARN followed by
+ * `:<subscription id>`, so `<topic ARN>:*` matches exactly the subscriptions of that topic. The dependent action
+ * iam:PassRole of Subscribe and SetSubscriptionAttributes is left out: it only hands SNS a delivery role (Firehose
+ * subscriptions, delivery status logging), which contacts never use.
+ */
+const subscribeActions = ['sns:Subscribe'] as const;
+const subscriptionActions = [
+  'sns:Unsubscribe',
+  'sns:GetSubscriptionAttributes',
+  'sns:SetSubscriptionAttributes',
+] as const;
+
+/**
+ * The protocols a contact subscribes with, keyed like `Subscription['protocol']` so that a protocol added to the
+ * notification model fails compilation here until it is granted. Subscribing a phone number (`sms`) needs no other
+ * permission; whether SNS then delivers the texts depends on the account's SMS settings (sandbox, origination
+ * identities, spending limit), which are set per account and region at deploy time, not by this stack.
+ */
+const subscriptionProtocols: Readonly<Record<Subscription['protocol'], true>> = { email: true, sms: true };
+
+/**
+ * Publishing to a KMS-encrypted topic: what the SNS documentation asks of a publisher, as SNS calls KMS with the
+ * publisher's credentials. `GenerateDataKey*` spelled out as the one variant SNS uses: it never asks for key pairs
+ * or for a data key without its plaintext.
+ */
+const topicKeyActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
 /** What the Lambda service needs to write a function's logs into the function's own group. */
 const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
@@ -147,7 +186,7 @@ export interface ShipgateFunctionProps
  * A Shipgate Lambda function: Node.js 24 on ARM64, ESM bundled locally by esbuild with source maps, X-Ray tracing,
  * its own log group, and Powertools configured. Its role starts empty (no AWS managed policy): it may write to its
  * own log group and send traces, and gains table access only through `bindTable`, workflow access only through
- * `bindWorkflow`.
+ * `bindWorkflow`, topic access only through `bindNotifier`.
  */
 export class ShipgateFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ShipgateFunctionProps) {
@@ -264,6 +303,53 @@ export class ShipgateFunction extends NodejsFunction {
       reason:
         'StopExecution and DescribeExecution act on executions, which are named after releases created at run time; ' +
         '`execution:<this state machine>:*` covers the executions of this one state machine and nothing else.',
+    });
+  }
+
+  /**
+   * Gives the function the release-events topic: sets `EVENTS_TOPIC_ARN` and grants exactly what `access` allows.
+   * `publish`: Publish on the topic, plus GenerateDataKey and Decrypt on its key when it has one, usable only through
+   * SNS (`kms:ViaService`). `subscribe`: Subscribe on the topic for the protocols contacts use (email, SMS), and
+   * Unsubscribe, GetSubscriptionAttributes and SetSubscriptionAttributes on the topic's subscriptions (`<topic>:*`);
+   * no key access, since subscribing never encrypts or decrypts a message.
+   */
+  bindNotifier(eventsTopic: ITopic, access: NotifierAccess): void {
+    this.addEnvironment('EVENTS_TOPIC_ARN', eventsTopic.topicArn);
+    if (access === 'publish') {
+      Grant.addToPrincipal({ grantee: this, actions: ['sns:Publish'], resourceArns: [eventsTopic.topicArn] });
+      if (eventsTopic.masterKey !== undefined) {
+        const stack = Stack.of(this);
+        Grant.addToPrincipal({
+          grantee: this,
+          actions: [...topicKeyActions],
+          resourceArns: [eventsTopic.masterKey.keyArn],
+          // The function never calls KMS itself; SNS does on its behalf when it publishes.
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.${stack.urlSuffix}` } },
+        });
+      }
+      return;
+    }
+    Grant.addToPrincipal({
+      grantee: this,
+      actions: [...subscribeActions],
+      resourceArns: [eventsTopic.topicArn],
+      // Only people's endpoints: stolen credentials cannot subscribe a URL, a queue or a function of theirs.
+      conditions: { StringEquals: { 'sns:Protocol': Object.keys(subscriptionProtocols) } },
+    });
+    // Subscriptions are created at run time, one per contact endpoint: `<topic>:*` is the narrowest ARN that covers
+    // them, and covers the subscriptions of this one topic only. That finding alone is acknowledged.
+    const subscriptions = `${eventsTopic.topicArn}:*`;
+    Grant.addToPrincipal({ grantee: this, actions: [...subscriptionActions], resourceArns: [subscriptions] });
+    const policy = this.role?.node.tryFindChild('DefaultPolicy');
+    if (policy === undefined) {
+      throw new Error(`${this.node.path}: the subscription grant did not land on the function's own policy`);
+    }
+    Validations.of(policy).acknowledge({
+      id: wildcardResourceFinding(policy, subscriptions),
+      reason:
+        'Unsubscribe, GetSubscriptionAttributes and SetSubscriptionAttributes act on subscriptions, which are created ' +
+        "at run time for each contact's email address or phone number; `<events topic ARN>:*` covers the " +
+        'subscriptions of that one topic and nothing else.',
     });
   }
 }

@@ -1,5 +1,5 @@
-// The Shipgate stack: stateful storage, authentication, the release workflow and the stateless API composed into one
-// deployable unit.
+// The Shipgate stack: stateful storage, authentication, the release workflow, notifications and the stateless API
+// composed into one deployable unit.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CorsPreflightOptions } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,6 +8,7 @@ import { releasesTable } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { ShipgateApi } from './api.ts';
 import { ShipgateAuth, type ShipgateAuthProps } from './auth.ts';
 import type { PowertoolsLogLevel } from './function.ts';
+import { ShipgateNotifications } from './notifications.ts';
 import { ShipgateStorage } from './storage.ts';
 import { ShipgateWorkflow } from './workflow.ts';
 
@@ -43,6 +44,11 @@ export interface ShipgateStackProps extends StackProps {
    * @default - CORS disabled
    */
   readonly cors?: CorsPreflightOptions;
+  /**
+   * The base URL the links in notifications point at, for a UI served in front of the API.
+   * @default the API's URL
+   */
+  readonly publicUrl?: string;
 }
 
 /** Everything Shipgate deploys. Environment-agnostic: account and region come from the deploying credentials. */
@@ -50,6 +56,7 @@ export class ShipgateStack extends Stack {
   readonly storage: ShipgateStorage;
   readonly auth: ShipgateAuth;
   readonly workflow: ShipgateWorkflow;
+  readonly notifications: ShipgateNotifications;
   readonly api: ShipgateApi;
 
   constructor(scope: Construct, id: string, props: ShipgateStackProps = {}) {
@@ -66,16 +73,23 @@ export class ShipgateStack extends Stack {
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
+    this.notifications = new ShipgateNotifications(this, 'Notifications', {
+      table: (schema) => this.storage.table(schema),
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+    });
     this.api = new ShipgateApi(this, 'Api', {
       table: (schema) => this.storage.table(schema),
       authorizer: this.auth.authorizer,
       stateMachine: this.workflow.stateMachine,
+      eventsTopic: this.notifications.eventsTopic,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
       cors: props.cors,
     });
+    this.notifications.linkTo(props.publicUrl ?? this.api.url);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Shipgate API' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
@@ -95,6 +109,18 @@ export class ShipgateStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.workflow.stateMachine.stateMachineArn,
       description: 'The release state machine (one execution per release)',
+    });
+    new CfnOutput(this, 'EventsTopicArn', {
+      value: this.notifications.eventsTopic.topicArn,
+      description: 'Release events: contacts subscribe here by email or SMS (through the API, with filter policies)',
+    });
+    new CfnOutput(this, 'AlarmsTopicArn', {
+      value: this.notifications.alarmsTopic.topicArn,
+      description: 'Alarm actions of CloudWatch alarms publish here; on-call people and the rollback handler subscribe',
+    });
+    new CfnOutput(this, 'NotificationDeadLetterQueueUrl', {
+      value: this.notifications.deadLetterQueue.queueUrl,
+      description: 'Records of audit-event batches the notifier could not publish within its retries',
     });
   }
 }

@@ -6,6 +6,7 @@ import {
   BillingMode,
   type ITable,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -26,13 +27,18 @@ export interface ShipgateStorageProps {
 // Typed so that a key type added to the schema fails compilation here until it is mapped.
 const attributeTypes: Record<KeyAttribute['type'], AttributeType> = { S: AttributeType.STRING };
 
+// Typed the same way: a stream view type added to the schema fails compilation here until it is mapped.
+const streamViewTypes: Record<NonNullable<TableSchema['stream']>, StreamViewType> = {
+  NEW_IMAGE: StreamViewType.NEW_IMAGE,
+};
+
 const attribute = (key: KeyAttribute): { name: string; type: AttributeType } => ({
   name: key.name,
   type: attributeTypes[key.type],
 });
 
-// Stateful resources keep their logical id whatever the construct tree looks like around them.
-const pinLogicalId = (construct: IConstruct, logicalId: string): void => {
+/** Pins a stateful resource's logical id, so that it stays the same whatever the construct tree looks like around it. */
+export const pinLogicalId = (construct: IConstruct, logicalId: string): void => {
   const resource = construct.node.defaultChild;
   if (!(resource instanceof CfnElement)) {
     throw new Error(`${construct.node.path} has no CloudFormation resource to pin as ${logicalId}`);
@@ -60,8 +66,8 @@ const tlsOnlyPolicy = (): PolicyDocument =>
 
 /**
  * The tables, one per schema: on-demand, point-in-time recovery, deletion protection, retained on stack deletion,
- * TLS-only, encrypted with a customer-managed key that rotates and is retained too. (KMS itself answers only
- * HTTPS, so the key needs no such policy.)
+ * TLS-only, encrypted with a customer-managed key that rotates and is retained too (KMS itself answers only
+ * HTTPS, so the key needs no such policy), with the change stream its schema asks for (encrypted with that key).
  *
  * Each table's and key's CloudFormation logical id is pinned to the schema's `logicalId`, so moving these
  * constructs in the tree can never make CloudFormation replace a table that holds data.
@@ -104,6 +110,9 @@ export class ShipgateStorage extends Construct {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: key,
       resourcePolicy: tlsOnlyPolicy(),
+      // The stream the schema asks for (the releases table's feeds the notifier). Turning a stream on or off updates
+      // a table in place; it never replaces it.
+      stream: schema.stream === undefined ? undefined : streamViewTypes[schema.stream],
     });
     for (const index of schema.globalSecondaryIndexes) {
       table.addGlobalSecondaryIndex({

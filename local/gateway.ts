@@ -34,6 +34,17 @@ export interface GatewayOptions {
   readonly log?: (line: string) => void;
   /** Root of the repository, where `lambdas/` lives. */
   readonly root: string;
+  /**
+   * Routes only the local runtime serves (e.g. `GET /notifications`, the outbox). They need a valid token like
+   * every other route, and answer JSON.
+   */
+  readonly localRoutes?: readonly LocalRoute[];
+}
+
+export interface LocalRoute {
+  readonly method: 'GET';
+  readonly path: string;
+  readonly handle: (query: URLSearchParams) => Promise<unknown>;
 }
 
 export interface LocalGateway {
@@ -164,6 +175,15 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         .filter((candidate) => candidate.route.method === method)
         .map((candidate) => ({ candidate, found: candidate.pattern.exec(url.pathname) }))
         .find((entry) => entry.found);
+      const local = options.localRoutes?.find((route) => route.method === method && route.path === url.pathname);
+      if (local) {
+        const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        const verified = bearer ? await options.issuer.verify(bearer).catch(() => undefined) : undefined;
+        if (!verified) return gatewayMessage(response, 401, 'Unauthorized');
+        who = verified.claims.username ?? verified.claims.sub ?? '-';
+        const body = JSON.stringify(await local.handle(url.searchParams));
+        return send(response, 200, { 'content-type': 'application/json' }, body);
+      }
       if (!match?.found) return gatewayMessage(response, 404, 'Not Found');
       const { candidate, found } = match;
       const pathParameters: Record<string, string> = {};

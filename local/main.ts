@@ -26,6 +26,7 @@ try {
     port,
     dataDir,
     timeScale,
+    smtpUrl: process.env.SHIPGATE_SMTP_URL,
     log: (line) => console.log(`${time()} ${line}`),
   });
   const shown = relative(process.cwd(), runtime.dataDir) || '.';
@@ -35,6 +36,7 @@ Shipgate is running locally.
   DynamoDB   ${runtime.dynamodbEndpoint} (DynamoDB Local, data kept in ${shown}/dynamodb)
   Tokens     signed by the local issuer (key in ${shown}/issuer-key.json)
   Workflow   the Step Functions definition on aws-local-stepfunctions, time ${timeScale === 1 ? 'real' : `x${timeScale}`}; ${runtime.resumed.length} release(s) in flight resumed
+  Notify     outbox ${shown}/outbox.jsonl (GET /notifications)${process.env.SHIPGATE_SMTP_URL ? `, email via ${process.env.SHIPGATE_SMTP_URL}` : '; set SHIPGATE_SMTP_URL to send real email'}
 
 Try it (in another terminal, from this folder):
   export TOKEN=$(npm run -s token -- --user alice --name "Alice Ng" --roles release-manager)

@@ -6,16 +6,19 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { releasesService } from '../lambdas/http/composition.ts';
-import { WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { isAuditEventInsert } from '../lambdas/events/stream-filter.ts';
+import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
+import { NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
+import { createLocalNotifier } from './notifier.ts';
 import { startSfnEndpoint } from './sfn-endpoint.ts';
+import { startStreamPoller } from './stream-poller.ts';
 import { ensureTables } from './tables.ts';
 import { createLocalWorkflowEngine } from './workflow-engine.ts';
 
@@ -26,6 +29,8 @@ export interface LocalRuntimeOptions {
   readonly port: number;
   /** How much faster than real time monitoring windows and waits pass (3600: an hour a second). @default 1 */
   readonly timeScale?: number;
+  /** An SMTP server (smtp://host:port) the local notifier also sends email to. */
+  readonly smtpUrl?: string | undefined;
   /** Where DynamoDB Local keeps its data, the issuer its key, and the lock its pid file. */
   readonly dataDir: string;
   readonly log: (line: string) => void;
@@ -108,8 +113,47 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     workflowHandler = workflowModule.handler;
 
+    // Notifications: SNS delivery is replaced by the local notifier (an outbox a person can read, and SMTP when
+    // configured); the notifier function itself is the same module Lambda runs, fed by a stream poller.
+    const notifier = createLocalNotifier({ dataDir, smtpUrl: options.smtpUrl, log: options.log });
+    cleanups.push(() => notifier.close());
+    useNotifier(notifier);
+    const notifierModule = (await import(pathToFileURL(`${REPO_ROOT}/${NOTIFIER_FUNCTION.entry}`).href)) as {
+      handler: (
+        event: DynamoDBStreamEvent,
+        context: Context,
+      ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+    };
+    const poller = await startStreamPoller({
+      endpoint: dynamodb.endpoint,
+      region: LOCAL_REGION,
+      tableName: String(process.env.RELEASES_TABLE),
+      dataDir,
+      filter: (record) => isAuditEventInsert(record as Parameters<typeof isAuditEventInsert>[0]),
+      handler: (event) => notifierModule.handler(event, lambdaContext(NOTIFIER_FUNCTION.id, randomUUID(), 30_000)),
+      log: options.log,
+    });
+    cleanups.push(() => poller.stop());
+
     const issuer = await loadOrCreateIssuer(dataDir);
-    const gateway = await startGateway({ port: options.port, issuer, log: options.log, root: REPO_ROOT });
+    const gateway = await startGateway({
+      port: options.port,
+      issuer,
+      log: options.log,
+      root: REPO_ROOT,
+      localRoutes: [
+        {
+          method: 'GET',
+          path: '/notifications',
+          handle: async (query) => ({
+            items: await notifier.list({
+              releaseId: query.get('releaseId') ?? undefined,
+              limit: Number(query.get('limit') ?? 100) || 100,
+            }),
+          }),
+        },
+      ],
+    });
     cleanups.push(() => gateway.close());
     await updateInstanceLock(dataDir, { port: gateway.port });
 

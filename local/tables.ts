@@ -42,6 +42,7 @@ export async function ensureTables(
         new CreateTableCommand({
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
+          ...(schema.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: schema.stream } } : {}),
           AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
             AttributeName,
             AttributeType,

@@ -1,4 +1,5 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
+import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notification.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release.ts';
 import type { Template } from './template.ts';
 
@@ -74,4 +75,33 @@ export interface WorkflowEngine {
   fail(taskToken: string, error: string, cause: string): Promise<boolean>;
   /** Stops an execution; stopping one that already ended is not an error. */
   stop(executionId: string, cause: string): Promise<void>;
+}
+
+/** Delivery of notifications: SNS in AWS, the local notifier on one machine. */
+export interface Notifier {
+  /** Publishes to the release-events topic; resolves with the message id. */
+  publish(notification: Notification): Promise<{ messageId: string }>;
+  /** Creates the contact's email/SMS subscriptions with its filter policy; returns them with their state. */
+  subscribe(contact: Contact, filterPolicy: FilterPolicy): Promise<Subscription[]>;
+  /** Removes the contact's subscriptions. */
+  unsubscribe(contact: Contact): Promise<void>;
+}
+
+/** Where contacts and the notification outbox live. */
+export interface NotificationStore {
+  saveContact(contact: Contact): Promise<void>;
+  /** Active contacts, oldest first. */
+  listContacts(query: PageQuery): Promise<Page<Contact>>;
+  getContact(contactId: string): Promise<Contact | undefined>;
+  /** Marks a contact removed (kept for the record); false when there is no active contact of that id. */
+  removeContact(contactId: string, at: string): Promise<boolean>;
+  /**
+   * Records a notification before it is published. Returns the stored delivery: a notification recorded before
+   * (a retried event) keeps its delivery, so one already published is not sent again.
+   */
+  recordNotification(notification: Notification): Promise<Delivery>;
+  /** Records the outcome of one publish attempt. */
+  saveDelivery(releaseId: string, notificationId: string, delivery: Delivery): Promise<void>;
+  /** A release's notifications with their delivery, oldest first. */
+  listNotifications(releaseId: string, query: PageQuery): Promise<Page<Notification & { delivery: Delivery }>>;
 }

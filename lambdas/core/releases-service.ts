@@ -374,15 +374,20 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
      */
     async resume(actor: Actor, releaseId: string): Promise<ReleaseView> {
       authorize(actor, { kind: 'advance-release' });
-      const agg = await load(releaseId);
-      assertInFlight(agg.release);
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        assertInFlight(current.release);
+        const at = now();
+        const next = { ...current.release, revision: current.release.revision + 1, updatedAt: at };
+        await store.saveRelease(next, current.release.revision, [
+          event(releaseId, 'workflow.resume-requested', actorRef(actor), at, {
+            previousExecution: current.release.executionId ?? null,
+          }),
+        ]);
+        return { ...current, release: next };
+      });
+      // An execution that has not recorded itself yet is superseded all the same: its next decision ends it.
       const previous = agg.release.executionId;
-      const at = now();
-      await store.saveRelease(
-        { ...agg.release, revision: agg.release.revision + 1, updatedAt: at },
-        agg.release.revision,
-        [event(releaseId, 'workflow.resume-requested', actorRef(actor), at, { previousExecution: previous ?? null })],
-      );
       await workflow.start(releaseId, { resume: true });
       if (previous) await workflow.stop(previous, 'superseded by a resumed execution');
       return releaseView(agg);

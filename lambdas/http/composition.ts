@@ -1,11 +1,15 @@
 // The composition root: builds each service once per container from configuration and real adapters.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
+import { DynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
 import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
+import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
 import { systemClock, ulidIds } from '../adapters/system.ts';
-import type { TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
+import { makeNotificationsService, type NotificationsService } from '../core/notifications-service.ts';
+import type { Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
 import { makeReleasesService, type ReleasesService } from '../core/releases-service.ts';
 import { makeTemplatesService, type TemplatesService } from '../core/templates-service.ts';
 import { readReleasesConfig } from './config.ts';
@@ -15,6 +19,23 @@ export const templateCatalog: TemplateCatalog = { list: () => builtInTemplates, 
 
 let releases: ReleasesService | undefined;
 let templates: TemplatesService | undefined;
+let notifications: NotificationsService | undefined;
+let notifierOverride: Notifier | undefined;
+let dynamo: DynamoDBClient | undefined;
+
+/** One DynamoDB client per container, shared by every store. */
+const dynamoClient = (): DynamoDBClient => {
+  dynamo ??= new DynamoDBClient({});
+  return dynamo;
+};
+
+/**
+ * Replaces SNS delivery with another Notifier: the local runtime's, which delivers to an outbox and SMTP. Must be
+ * called before the first notificationsService() call; in Lambda nobody calls it.
+ */
+export function useNotifier(notifier: Notifier): void {
+  notifierOverride = notifier;
+}
 
 /** Read-only functions are given no state machine; reaching for it there is a wiring bug, said plainly. */
 const noWorkflow: WorkflowEngine = {
@@ -36,7 +57,7 @@ export function releasesService(options: { readonly workflow?: WorkflowRole } = 
   if (!releases) {
     const role = options.workflow ?? 'none';
     const config = readReleasesConfig(process.env, { needsWorkflow: role === 'api' });
-    const store = new DynamoReleaseStore({ client: new DynamoDBClient({}), tableName: config.releasesTable });
+    const store = new DynamoReleaseStore({ client: dynamoClient(), tableName: config.releasesTable });
     const workflow =
       role === 'none' && !config.stateMachineArn
         ? noWorkflow
@@ -53,6 +74,33 @@ export function releasesService(options: { readonly workflow?: WorkflowRole } = 
     });
   }
   return releases;
+}
+
+/** The notifications service of this container; functions that publish or subscribe get EVENTS_TOPIC_ARN. */
+export function notificationsService(): NotificationsService {
+  if (!notifications) {
+    const config = readReleasesConfig(process.env);
+    const topicArn = process.env.EVENTS_TOPIC_ARN;
+    const notifier =
+      notifierOverride ??
+      (topicArn
+        ? new SnsNotifier({ client: new SNSClient({}), topicArn })
+        : {
+            publish: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
+            subscribe: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
+            unsubscribe: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
+          });
+    const tableName = config.releasesTable;
+    notifications = makeNotificationsService({
+      releases: new DynamoReleaseStore({ client: dynamoClient(), tableName }),
+      store: new DynamoNotificationStore({ client: dynamoClient(), tableName }),
+      notifier,
+      clock: systemClock,
+      ids: ulidIds(),
+      publicUrl: process.env.SHIPGATE_PUBLIC_URL,
+    });
+  }
+  return notifications;
 }
 
 export function templatesService(): TemplatesService {

@@ -22,6 +22,8 @@ export interface RouteDef {
    * (task success when a wait is satisfied, task failure on rollback) and stops executions. Absent: nothing.
    */
   readonly workflow?: 'start' | 'respond' | undefined;
+  /** `subscribe`: the route manages SNS subscriptions of the release-events topic (contacts). */
+  readonly notifier?: 'subscribe' | undefined;
 }
 
 const read = [{ table: releasesTable, access: 'read' }] as const;
@@ -90,7 +92,41 @@ export const routes: readonly RouteDef[] = [
     tables: write,
     workflow: 'respond',
   },
+  {
+    id: 'list-notifications',
+    method: 'GET',
+    path: '/releases/{releaseId}/notifications',
+    authenticated: true,
+    tables: read,
+  },
+  {
+    id: 'create-contact',
+    method: 'POST',
+    path: '/contacts',
+    authenticated: true,
+    tables: write,
+    notifier: 'subscribe',
+  },
+  { id: 'list-contacts', method: 'GET', path: '/contacts', authenticated: true, tables: read },
+  {
+    id: 'delete-contact',
+    method: 'DELETE',
+    path: '/contacts/{contactId}',
+    authenticated: true,
+    tables: write,
+    notifier: 'subscribe',
+  },
 ];
+
+/**
+ * The function that turns audit events into notifications: it consumes the table's stream (new audit event rows),
+ * records each notification, then publishes it to the release-events topic, retrying until it is published.
+ */
+export const NOTIFIER_FUNCTION = {
+  id: 'notifier',
+  entry: 'lambdas/events/notifier.ts',
+  tables: write,
+} as const;
 
 /** The function the state machine's tasks invoke (decide and await); not an HTTP route. */
 export const WORKFLOW_FUNCTION = {

@@ -1,5 +1,6 @@
 // Input schemas of the HTTP API: strict (unknown fields are errors) and bounded (every string and array has a limit).
 import { z } from 'zod';
+import { NOTIFICATION_TYPES } from '../core/notification.ts';
 import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release.ts';
 
 const slug = z
@@ -75,3 +76,22 @@ export const SignoffBody = z.strictObject({
 });
 
 export const ReasonBody = z.strictObject({ reason: text(2000) });
+
+/** E.164: a plus, a country code and the number, 8 to 15 digits in all. */
+const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +14155550123');
+
+export const ContactBody = z
+  .strictObject({
+    name: text(200),
+    email: z.email({ message: 'must be an email address' }).max(254).optional(),
+    phone: e164.optional(),
+    roles: z.array(slug).min(1, 'must name at least one role').max(20),
+    escalationLevel: z.number().int().min(1).max(10).optional(),
+    events: z.array(z.enum(NOTIFICATION_TYPES)).min(1).max(NOTIFICATION_TYPES.length).optional(),
+  })
+  .refine((contact) => contact.email !== undefined || contact.phone !== undefined, {
+    message: 'a contact needs an email address or a phone number',
+    path: ['email'],
+  });
+
+export const ContactParams = z.object({ contactId: pathId });

@@ -116,6 +116,10 @@ const MATRIX: readonly Row[] = [
   ['advance-release',  {},                                                          'release:advance',                ['401', '409 wait-not-satisfied', '403', '403', '403',         '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['resume-release',   {},                                                          'release:advance',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['rollback-release', {},                                                          'release:rollback',               ['401', '409 rollback-not-allowed', '403', '403', '403',       '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['list-notifications', {},                                                        'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
+  ['create-contact',   {},                                                          'contacts:manage',                ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['list-contacts',    {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['delete-contact',   {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['cancel-release',   {},                                                          'release:cancel',                 ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
 ];
 
@@ -155,6 +159,8 @@ describe('the permission matrix: every route times every caller', () => {
   const actorIds = new Map<Caller, string>();
   /** A release for the reads, whose state no cell changes. */
   let sharedRelease: string;
+  /** A contact for the removal row: only the release manager's cell removes it. */
+  let sharedContact: string;
 
   const token = (caller: string): string => {
     const found = tokens.get(caller);
@@ -180,6 +186,12 @@ describe('the permission matrix: every route times every caller', () => {
       }
     }
     sharedRelease = await createRelease();
+    const contact = await api(local.url, 'POST', '/contacts', {
+      token: token('release-manager'),
+      body: { name: 'Matrix contact', email: 'matrix@example.com', roles: ['qa-lead'] },
+    });
+    assert.equal(contact.status, 201, JSON.stringify(contact.body));
+    sharedContact = contact.body.id;
   });
 
   after(async () => {
@@ -213,7 +225,14 @@ describe('the permission matrix: every route times every caller', () => {
   /** The request of a row for one release: path parameters and body follow the row's case. */
   function request(route: RouteDef, on: Case, releaseId: string): { path: string; body?: unknown } {
     const itemId = on.item ? ITEMS[on.item] : ITEMS.manual;
-    const path = fill(route, { releaseId, templateId: TEMPLATE, itemId, gate: GATE, role: on.role ?? 'qa-lead' });
+    const path = fill(route, {
+      releaseId,
+      templateId: TEMPLATE,
+      itemId,
+      gate: GATE,
+      role: on.role ?? 'qa-lead',
+      contactId: sharedContact,
+    });
     switch (route.id) {
       case 'create-release':
         return { path, body: { templateId: TEMPLATE, name: 'Matrix release', version: '2.0.0' } };
@@ -224,6 +243,8 @@ describe('the permission matrix: every route times every caller', () => {
       case 'rollback-release':
       case 'cancel-release':
         return { path, body: { reason: 'permission matrix' } };
+      case 'create-contact':
+        return { path, body: { name: 'New contact', phone: '+14155550123', roles: ['devops-lead'] } };
       default:
         return { path };
     }
@@ -240,7 +261,18 @@ describe('the permission matrix: every route times every caller', () => {
       case 'list-templates':
       case 'list-releases':
       case 'list-events':
+      case 'list-contacts':
         assert.ok(Array.isArray(response.body.items) && response.body.items.length > 0, seen);
+        break;
+      case 'list-notifications':
+        assert.ok(Array.isArray(response.body.items), seen);
+        break;
+      case 'create-contact':
+        assert.equal(response.headers.get('location'), `/contacts/${response.body.id}`, seen);
+        assert.deepEqual(response.body.roles, ['devops-lead'], seen);
+        break;
+      case 'delete-contact':
+        assert.equal(response.body.id, sharedContact, seen);
         break;
       case 'get-template':
         assert.equal(response.body.id, TEMPLATE, seen);

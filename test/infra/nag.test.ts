@@ -117,17 +117,18 @@ describe('cdk-nag AwsSolutions', () => {
       ['Shipgate/Api/HttpApi/GET--health'],
     );
     // The X-Ray (and, for the state machine, log delivery) `*` is acknowledged on each role's own policy, never
-    // higher up: every API function, the workflow function and the state machine.
+    // higher up: every API function, the workflow function, the notifier and the state machine.
     const star = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').map((ack) => ack.path);
-    assert.equal(star.length, stack.api.functions.size + 2);
+    assert.equal(star.length, stack.api.functions.size + 3);
     for (const ackPath of star) {
       assert.match(
         ackPath,
-        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|StateMachineRole))\/DefaultPolicy$/,
+        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|StateMachineRole)|Notifications\/notifierServiceRole)\/DefaultPolicy$/,
       );
     }
     assert.ok(star.includes('Shipgate/Workflow/workflowServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/StateMachineRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Notifications/notifierServiceRole/DefaultPolicy'));
     // The executions wildcard, on the policy of each route that stops or describes executions, and nowhere else.
     const stateMachine = stack.resolve(stack.workflow.stateMachine.stateMachineArn) as { Ref: string };
     const executions =
@@ -139,11 +140,45 @@ describe('cdk-nag AwsSolutions', () => {
         .filter((route) => route.workflow === 'respond')
         .map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
     );
+    // The subscriptions wildcard, on the policy of each route that manages subscriptions, and nowhere else.
+    const eventsTopic = stack.resolve(stack.notifications.eventsTopic.topicArn) as { Ref: string };
+    const subscriptions = `AwsSolutions-IAM5[Resource::<${eventsTopic.Ref}>:*]`;
+    const subscribers = routes.filter((route) => route.notifier === 'subscribe');
+    assert.ok(subscribers.length > 0);
+    assert.deepEqual(
+      acks.filter((ack) => ack.id === subscriptions).map((ack) => ack.path),
+      subscribers.map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
+    );
+    // The notifier's dead-letter queue is itself a dead-letter queue, so it needs none (SQS3); only it says so.
+    assert.deepEqual(
+      acks.filter((ack) => ack.id === 'AwsSolutions-SQS3').map((ack) => ack.path),
+      ['Shipgate/Notifications/DeadLetterQueue'],
+    );
     assert.deepEqual([...new Set(acks.map((ack) => ack.id))].sort(), [
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM5[Resource::*]',
+      subscriptions,
       executions,
+      'AwsSolutions-SQS3',
     ]);
+  });
+
+  test('the subscriptions acknowledgement does not hide another wildcard on the same policy', () => {
+    const route = routes.find((r) => r.notifier === 'subscribe');
+    assert.ok(route);
+    const { error, findings } = synthWithNag({}, (stack) => {
+      stack.api.functions.get(route.id)?.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['sns:Unsubscribe'],
+          resources: ['arn:aws:sns:us-east-1:123456789012:other-topic:*'],
+        }),
+      );
+    });
+    assert.deepEqual(findings, [
+      'error AwsSolutions-IAM5[Resource::arn:aws:sns:us-east-1:123456789012:other-topic:*] ' +
+        `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy/Resource`,
+    ]);
+    assert.ok(error instanceof Error);
   });
 
   test('the executions acknowledgement does not hide another wildcard on the same policy', () => {

@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
-import { type RouteDef, routeEntry, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
+import { NOTIFIER_FUNCTION, type RouteDef, routeEntry, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 
@@ -30,6 +30,13 @@ interface Statement {
 
 const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
 const writeActions = [...readActions, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+/** What polling a table's stream takes: the notifier's alone, on the stream (see the notifications test). */
+const streamActions = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
 
 let app: App;
 let stack: ShipgateStack;
@@ -80,7 +87,7 @@ interface Deployed {
   readonly fn: ShipgateFunction;
 }
 
-/** Every function of the stack: one per route, and the workflow function the state machine invokes. */
+/** Every function of the stack: one per route, the workflow function the state machine invokes, and the notifier. */
 const deployedFunctions = (): Deployed[] => [
   ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
   {
@@ -88,6 +95,12 @@ const deployedFunctions = (): Deployed[] => [
     entry: WORKFLOW_FUNCTION.entry,
     tables: WORKFLOW_FUNCTION.tables,
     fn: stack.workflow.function,
+  },
+  {
+    id: NOTIFIER_FUNCTION.id,
+    entry: NOTIFIER_FUNCTION.entry,
+    tables: NOTIFIER_FUNCTION.tables,
+    fn: stack.notifications.notifier,
   },
 ];
 
@@ -194,9 +207,9 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test('one function per route plus the workflow function, each bundling its handler as ESM with a source map', () => {
+  test('one function per route plus the workflow function and the notifier, each bundling its handler as ESM', () => {
     assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + 1);
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 2);
     for (const { id, entry, fn } of deployedFunctions()) {
       const asset = fn.node.tryFindChild('Code');
       assert.ok(asset instanceof Asset, `${id} has a bundled code asset`);
@@ -214,7 +227,9 @@ describe('functions', () => {
   test('every function runs Node.js 24 on arm64 with active tracing, source maps and Powertools', () => {
     const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
     assert.ok(functions.length >= routes.length);
-    const workflowFunction = logicalIdOf(stack.workflow.function.functionName);
+    // The workflow function's tasks and the notifier's batches get more time: a Step Functions or a stream retry
+    // costs more than an HTTP one.
+    const longer = [stack.workflow.function, stack.notifications.notifier].map((f) => logicalIdOf(f.functionName));
     for (const [id, fn] of functions) {
       const props = fn.Properties ?? {};
       const runtime = String(props.Runtime);
@@ -225,8 +240,7 @@ describe('functions', () => {
       assert.deepEqual(props.TracingConfig, { Mode: 'Active' }, id);
       assert.equal(props.Handler, 'index.handler', id);
       assert.equal(props.MemorySize, 512, id);
-      // The workflow function's tasks get more time: a Step Functions retry costs more than an HTTP one.
-      assert.equal(props.Timeout, id === workflowFunction ? 30 : 10, id);
+      assert.equal(props.Timeout, longer.includes(id) ? 30 : 10, id);
       assert.equal(props.FunctionName, undefined, `${id} has a hard-coded name`);
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(variables.NODE_OPTIONS, '--enable-source-maps', id);
@@ -270,10 +284,16 @@ describe('functions', () => {
 });
 
 describe('permissions', () => {
-  test('each function is granted exactly the DynamoDB actions of the access it lists', () => {
+  test('each function is granted exactly the DynamoDB actions of the access it lists; the notifier reads the stream', () => {
     for (const deployed of deployedFunctions()) {
-      const statements = statementsOf(deployed.fn);
-      assert.deepEqual(actionsOf(statements, 'dynamodb:'), expectedDynamoActions(deployed), deployed.id);
+      const actions = actionsOf(statementsOf(deployed.fn), 'dynamodb:');
+      const onTable = actions.filter((action) => !streamActions.includes(action));
+      assert.deepEqual(onTable, expectedDynamoActions(deployed), deployed.id);
+      assert.deepEqual(
+        actions.filter((action) => streamActions.includes(action)),
+        deployed.fn === stack.notifications.notifier ? [...streamActions].sort() : [],
+        deployed.id,
+      );
     }
   });
 
@@ -288,7 +308,7 @@ describe('permissions', () => {
       for (const deployed of deployedFunctions().filter((d) => d.tables.some((b) => b.table === schema))) {
         for (const statement of statementsOf(deployed.fn)) {
           const actions = actionsOf([statement], 'dynamodb:');
-          if (actions.length === 0) continue;
+          if (actions.length === 0 || actions.every((action) => streamActions.includes(action))) continue;
           const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
           if (actions.includes('dynamodb:PutItem')) {
             assert.deepEqual(resources, [tableArn], `${deployed.id} writes beyond the table`);
@@ -301,14 +321,19 @@ describe('permissions', () => {
     }
   });
 
-  test('each function gets the key actions its access needs, no wildcard, only through DynamoDB', () => {
+  test('each function gets the table key actions its access needs, no wildcard, only through DynamoDB', () => {
     const viaDynamoDb = {
       StringEquals: {
         'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
       },
     };
+    const tableKey = { 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] };
     for (const deployed of deployedFunctions()) {
-      const statements = statementsOf(deployed.fn).filter((st) => actionsOf([st], 'kms:').length > 0);
+      const withKey = statementsOf(deployed.fn).filter((st) => actionsOf([st], 'kms:').length > 0);
+      // The notifier also uses the notifications key, through SNS and SQS (see the notifications test); no other
+      // function uses any key but the table's.
+      const statements = withKey.filter((st) => isDeepStrictEqual(st.Resource, tableKey));
+      if (deployed.fn !== stack.notifications.notifier) assert.deepEqual(withKey, statements, deployed.id);
       const access = expectedDynamoActions(deployed);
       if (access.length === 0) {
         assert.deepEqual(statements, [], deployed.id);
@@ -317,7 +342,6 @@ describe('permissions', () => {
       assert.equal(statements.length, 1, deployed.id);
       const [statement] = statements;
       assert.ok(statement);
-      assert.deepEqual(statement.Resource, { 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] }, deployed.id);
       assert.deepEqual(statement.Condition, viaDynamoDb, deployed.id);
       const expected = access.includes('dynamodb:PutItem')
         ? [
@@ -510,6 +534,7 @@ describe('stack', () => {
   });
 
   test('outputs the API URL, the user pool, both client ids, the token endpoint, the table and the state machine', () => {
+    // The notifications outputs are checked by the notifications test.
     template.hasOutput('ApiUrl', { Value: stack.resolve(stack.api.url) });
     template.hasOutput('UserPoolId', { Value: { Ref: logicalIdOf(stack.auth.userPool.userPoolId) } });
     template.hasOutput('UserPoolClientId', { Value: { Ref: logicalIdOf(stack.auth.client.userPoolClientId) } });

@@ -23,6 +23,8 @@ export interface TableSchema {
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexSchema[];
+  /** The table's stream: new row images, for the notifier (see lambdas/events/stream-filter.ts). */
+  readonly stream?: 'NEW_IMAGE' | undefined;
 }
 
 export const releasesTable: TableSchema = {
@@ -30,6 +32,7 @@ export const releasesTable: TableSchema = {
   envVar: 'RELEASES_TABLE',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
+  stream: 'NEW_IMAGE',
   globalSecondaryIndexes: [
     {
       // Releases of one status, newest first: gsi1pk = STATUS#<status>, gsi1sk = <createdAt>#<releaseId>.
@@ -39,7 +42,8 @@ export const releasesTable: TableSchema = {
       projection: 'ALL',
     },
     {
-      // All releases, newest first: gsi2pk = RELEASES, gsi2sk = <createdAt>#<releaseId>.
+      // All releases, newest first: gsi2pk = RELEASES, gsi2sk = <createdAt>#<releaseId>. Contacts, oldest first:
+      // gsi2pk = CONTACTS, gsi2sk = <createdAt>#<contactId> (removed contacts drop out).
       indexName: 'byCreated',
       partitionKey: { name: 'gsi2pk', type: 'S' },
       sortKey: { name: 'gsi2sk', type: 'S' },

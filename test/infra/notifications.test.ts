@@ -1,0 +1,434 @@
+// Infra tests of notifications: both topics and their key, the notifier's stream source and dead-letter queue, and
+// who may publish to or subscribe on which topic.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { AUDIT_EVENT_INSERTS } from '../../lambdas/events/stream-filter.ts';
+import { NOTIFIER_FUNCTION, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
+import { ShipgateApi } from '../../lib/api.ts';
+import { ShipgateFunction } from '../../lib/function.ts';
+import { ShipgateNotifications } from '../../lib/notifications.ts';
+import { ShipgateStack } from '../../lib/shipgate-stack.ts';
+import { ShipgateStorage } from '../../lib/storage.ts';
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: string | string[];
+}
+
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Principal?: unknown;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Written out here rather than imported, so the test checks the code against the issue's pattern. */
+const auditEventInserts = { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['event'] } } } };
+
+const subscribeGrants = (topicId: string) => ({
+  'sns:GetSubscriptionAttributes': [JSON.stringify({ 'Fn::Join': ['', [{ Ref: topicId }, ':*']] })],
+  'sns:SetSubscriptionAttributes': [JSON.stringify({ 'Fn::Join': ['', [{ Ref: topicId }, ':*']] })],
+  'sns:Subscribe': [JSON.stringify({ Ref: topicId })],
+  'sns:Unsubscribe': [JSON.stringify({ 'Fn::Join': ['', [{ Ref: topicId }, ':*']] })],
+});
+
+const viaService = (service: string) => ({
+  StringEquals: {
+    'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+  },
+});
+
+/** Bundling is skipped: these tests read configuration only (the stack test bundles every function). */
+const noBundling = (): App => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+let stack: ShipgateStack;
+let template: Template;
+
+before(() => {
+  stack = new ShipgateStack(noBundling(), 'Shipgate');
+  template = Template.fromStack(stack);
+});
+
+const resourcesOf = (type: string, from: Template = template): Record<string, Resource> =>
+  from.findResources(type) as Record<string, Resource>;
+
+const propsOf = (resource: Resource | undefined): Record<string, unknown> => {
+  assert.ok(resource, 'resource exists');
+  return resource.Properties ?? {};
+};
+
+const listOf = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+const logicalIdOf = (ref: string, of: Stack = stack): string => {
+  const resolved: unknown = of.resolve(ref);
+  assert.ok(typeof resolved === 'object' && resolved !== null && 'Ref' in resolved && typeof resolved.Ref === 'string');
+  return resolved.Ref;
+};
+
+const eventsTopicId = (): string => logicalIdOf(stack.notifications.eventsTopic.topicArn);
+const alarmsTopicId = (): string => logicalIdOf(stack.notifications.alarmsTopic.topicArn);
+const keyId = (): string => logicalIdOf(stack.notifications.key.keyId);
+const notifierId = (): string => logicalIdOf(stack.notifications.notifier.functionName);
+
+/** Every statement of every IAM policy attached to the function's role. */
+const statementsOf = (fn: ShipgateFunction, from: Template = template, of: Stack = stack): Statement[] => {
+  assert.ok(fn.role);
+  const role = { Ref: logicalIdOf(fn.role.roleName, of) };
+  return Object.values(resourcesOf('AWS::IAM::Policy', from))
+    .filter((policy) => (propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, role)))
+    .flatMap((policy) => (propsOf(policy).PolicyDocument as { Statement: Statement[] }).Statement);
+};
+
+/** Each action with the prefix, mapped to the resources it is allowed on (as JSON, sorted). */
+const grantsOf = (statements: readonly Statement[], prefix: string): Record<string, string[]> => {
+  const grants: Record<string, string[]> = {};
+  for (const statement of statements) {
+    assert.equal(statement.Effect, 'Allow');
+    for (const action of listOf(statement.Action).filter((a) => a.startsWith(prefix))) {
+      grants[action] = [...(grants[action] ?? []), ...listOf(statement.Resource).map((r) => JSON.stringify(r))].sort();
+    }
+  }
+  return grants;
+};
+
+const environmentOf = (fn: ShipgateFunction): Record<string, unknown> =>
+  (
+    propsOf(resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn.functionName)]).Environment as {
+      Variables: Record<string, unknown>;
+    }
+  ).Variables;
+
+/** The statements of the topic's policy (the one policy that names it). */
+const topicPolicyOf = (topicId: string): Statement[] => {
+  const policies = Object.values(resourcesOf('AWS::SNS::TopicPolicy')).filter((policy) =>
+    (propsOf(policy).Topics as unknown[]).some((t) => isDeepStrictEqual(t, { Ref: topicId })),
+  );
+  assert.equal(policies.length, 1, `one policy for ${topicId}`);
+  return (propsOf(policies[0]).PolicyDocument as { Statement: Statement[] }).Statement;
+};
+
+const keyPolicy = (): Statement[] =>
+  (propsOf(resourcesOf('AWS::KMS::Key')[keyId()]).KeyPolicy as { Statement: Statement[] }).Statement;
+
+const eventSourceMapping = (): [string, Resource] => {
+  const all = Object.entries(resourcesOf('AWS::Lambda::EventSourceMapping'));
+  assert.equal(all.length, 1, 'one event source mapping');
+  const [entry] = all;
+  assert.ok(entry);
+  return entry;
+};
+
+describe('topics and key', () => {
+  test('two topics, release events and alarms, pinned, retained, without hard-coded names', () => {
+    assert.deepEqual(Object.keys(resourcesOf('AWS::SNS::Topic')).sort(), ['AlarmsTopic', 'EventsTopic']);
+    assert.equal(eventsTopicId(), 'EventsTopic');
+    assert.equal(alarmsTopicId(), 'AlarmsTopic');
+    for (const [id, topic] of Object.entries(resourcesOf('AWS::SNS::Topic'))) {
+      assert.equal(topic.DeletionPolicy, 'Retain', id);
+      assert.equal(topic.UpdateReplacePolicy, 'Retain', id);
+      assert.equal(topic.Properties?.TopicName, undefined, `${id} has a hard-coded name`);
+    }
+  });
+
+  test('both topics are encrypted with the notifications key, which is customer-managed, rotates and is retained', () => {
+    assert.equal(keyId(), 'NotificationsKey');
+    for (const [id, topic] of Object.entries(resourcesOf('AWS::SNS::Topic'))) {
+      assert.deepEqual(topic.Properties?.KmsMasterKeyId, { 'Fn::GetAtt': [keyId(), 'Arn'] }, id);
+    }
+    const key = resourcesOf('AWS::KMS::Key')[keyId()];
+    assert.equal(key?.Properties?.EnableKeyRotation, true);
+    assert.equal(key?.DeletionPolicy, 'Retain');
+    assert.equal(key?.UpdateReplacePolicy, 'Retain');
+    // Not the table's key: each key serves one purpose.
+    assert.notEqual(keyId(), `${releasesTable.logicalId}Key`);
+  });
+
+  test('each topic refuses every topic action that does not arrive over TLS', () => {
+    for (const topicId of [eventsTopicId(), alarmsTopicId()]) {
+      const denials = topicPolicyOf(topicId).filter((statement) => statement.Effect === 'Deny');
+      assert.equal(denials.length, 1, topicId);
+      const [deny] = denials;
+      assert.ok(deny);
+      assert.deepEqual(deny.Principal, { AWS: '*' }, topicId);
+      assert.deepEqual(deny.Resource, { Ref: topicId }, topicId);
+      assert.deepEqual(deny.Condition, { Bool: { 'aws:SecureTransport': 'false' } }, topicId);
+      for (const action of ['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']) {
+        assert.ok(listOf(deny.Action).includes(action), `${topicId} denies ${action} without TLS`);
+      }
+    }
+  });
+
+  test('CloudWatch alarms of this account and region may publish to the alarms topic, and to nothing else', () => {
+    const allows = topicPolicyOf(alarmsTopicId()).filter((statement) => statement.Effect === 'Allow');
+    assert.deepEqual(allows, [
+      {
+        Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: alarmsTopicId() },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    // The events topic's policy allows nobody: publishers and subscribers are granted through their roles.
+    assert.deepEqual(
+      topicPolicyOf(eventsTopicId()).filter((statement) => statement.Effect === 'Allow'),
+      [],
+    );
+  });
+
+  test('the key lets CloudWatch generate and decrypt data keys, so alarm actions can publish to an encrypted topic', () => {
+    const forCloudWatch = keyPolicy().filter((statement) =>
+      isDeepStrictEqual(statement.Principal, { Service: 'cloudwatch.amazonaws.com' }),
+    );
+    assert.equal(forCloudWatch.length, 1);
+    const [statement] = forCloudWatch;
+    assert.equal(statement?.Effect, 'Allow');
+    assert.deepEqual(listOf(statement?.Action ?? []).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    // Apart from it, only the account's own statement (which makes IAM grants effective).
+    const others = keyPolicy().filter((s) => s !== statement);
+    assert.equal(others.length, 1);
+    assert.deepEqual(listOf(others[0]?.Action ?? []), ['kms:*']);
+  });
+});
+
+describe('stream source', () => {
+  test('the releases table has a stream of new images; each table has the stream its schema names', () => {
+    assert.deepEqual(propsOf(resourcesOf('AWS::DynamoDB::Table')[releasesTable.logicalId]).StreamSpecification, {
+      StreamViewType: 'NEW_IMAGE',
+    });
+    for (const schema of tables) {
+      assert.deepEqual(
+        propsOf(resourcesOf('AWS::DynamoDB::Table')[schema.logicalId]).StreamSpecification,
+        schema.stream === undefined ? undefined : { StreamViewType: schema.stream },
+        schema.logicalId,
+      );
+    }
+  });
+
+  test('the notifier reads the releases stream, filtered to inserted audit event rows', () => {
+    const [, mapping] = eventSourceMapping();
+    const props = propsOf(mapping);
+    assert.deepEqual(props.FunctionName, { Ref: notifierId() });
+    assert.deepEqual(props.EventSourceArn, { 'Fn::GetAtt': [releasesTable.logicalId, 'StreamArn'] });
+    const { Filters } = props.FilterCriteria as { Filters: { Pattern: string }[] };
+    assert.equal(Filters.length, 1);
+    const pattern: unknown = JSON.parse(Filters[0]?.Pattern ?? 'null');
+    assert.deepEqual(pattern, auditEventInserts);
+    // The same pattern the local stream poller applies.
+    assert.deepEqual(pattern, AUDIT_EVENT_INSERTS);
+  });
+
+  test('batches of ten from the oldest record, failures reported per record, bisected, retried ten times for a day', () => {
+    const props = propsOf(eventSourceMapping()[1]);
+    assert.equal(props.StartingPosition, 'TRIM_HORIZON');
+    assert.equal(props.BatchSize, 10);
+    assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(props.BisectBatchOnFunctionError, true);
+    assert.equal(props.MaximumRetryAttempts, 10);
+    assert.equal(props.MaximumRecordAgeInSeconds, 24 * 60 * 60);
+  });
+
+  test('what still fails goes to an encrypted, TLS-only, retained queue that keeps it 14 days', () => {
+    const [, mapping] = eventSourceMapping();
+    const queueId = logicalIdOf(stack.notifications.deadLetterQueue.queueUrl);
+    assert.equal(queueId, 'NotificationDeadLetterQueue');
+    assert.deepEqual(propsOf(mapping).DestinationConfig, {
+      OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
+    const queue = resourcesOf('AWS::SQS::Queue')[queueId];
+    assert.equal(queue?.DeletionPolicy, 'Retain');
+    assert.equal(queue?.UpdateReplacePolicy, 'Retain');
+    assert.deepEqual(propsOf(queue).KmsMasterKeyId, { 'Fn::GetAtt': [keyId(), 'Arn'] });
+    assert.equal(propsOf(queue).MessageRetentionPeriod, 14 * 24 * 60 * 60);
+    assert.equal(propsOf(queue).QueueName, undefined);
+    const [policy] = Object.values(resourcesOf('AWS::SQS::QueuePolicy')).filter((p) =>
+      (propsOf(p).Queues as unknown[]).some((q) => isDeepStrictEqual(q, { Ref: queueId })),
+    );
+    const statements = (propsOf(policy).PolicyDocument as { Statement: Statement[] }).Statement;
+    assert.deepEqual(statements, [
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+  });
+
+  test('the mapping is created after the grants Lambda checks when it creates it', () => {
+    const [, mapping] = eventSourceMapping();
+    const role = stack.notifications.notifier.role;
+    assert.ok(role);
+    const [policyId] = Object.entries(resourcesOf('AWS::IAM::Policy')).find(([, policy]) =>
+      (propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, { Ref: logicalIdOf(role.roleName) })),
+    ) ?? [undefined];
+    assert.ok(policyId);
+    assert.ok(listOf(mapping.DependsOn ?? []).includes(policyId));
+  });
+});
+
+describe('notifier', () => {
+  test('runs the notifier handler with 30 s, the releases table, the events topic and the public URL', () => {
+    const notifier = propsOf(resourcesOf('AWS::Lambda::Function')[notifierId()]);
+    assert.equal(notifier.Timeout, 30);
+    const env = environmentOf(stack.notifications.notifier);
+    assert.deepEqual(env.EVENTS_TOPIC_ARN, { Ref: eventsTopicId() });
+    for (const { table } of NOTIFIER_FUNCTION.tables) assert.deepEqual(env[table.envVar], { Ref: table.logicalId });
+    // Links in messages point at the API unless a public URL is given.
+    assert.deepEqual(env.SHIPGATE_PUBLIC_URL, stack.resolve(stack.api.url));
+    const other = new ShipgateStack(noBundling(), 'Other', { publicUrl: 'https://shipgate.example.com/' });
+    const otherNotifier = Template.fromStack(other).findResources('AWS::Lambda::Function', {
+      Properties: { Description: propsOf(resourcesOf('AWS::Lambda::Function')[notifierId()]).Description },
+    });
+    const [only] = Object.values(otherNotifier) as Resource[];
+    assert.equal(
+      (propsOf(only).Environment as { Variables: Record<string, unknown> }).Variables.SHIPGATE_PUBLIC_URL,
+      'https://shipgate.example.com/',
+    );
+  });
+
+  test('may publish to the events topic only, using the key only through SNS (and SQS for the queue)', () => {
+    const statements = statementsOf(stack.notifications.notifier);
+    assert.deepEqual(grantsOf(statements, 'sns:'), { 'sns:Publish': [JSON.stringify({ Ref: eventsTopicId() })] });
+    const onKey = statements.filter((s) => isDeepStrictEqual(s.Resource, { 'Fn::GetAtt': [keyId(), 'Arn'] }));
+    assert.deepEqual(
+      onKey.map((s) => ({ actions: listOf(s.Action).sort(), condition: s.Condition })),
+      [
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], condition: viaService('sns') },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], condition: viaService('sqs') },
+      ],
+    );
+  });
+
+  test('may read the releases stream and send to the dead-letter queue, and nothing else of either', () => {
+    const statements = statementsOf(stack.notifications.notifier);
+    const stream = JSON.stringify({ 'Fn::GetAtt': [releasesTable.logicalId, 'StreamArn'] });
+    const dynamo = grantsOf(statements, 'dynamodb:');
+    for (const action of [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]) {
+      assert.deepEqual(dynamo[action], [stream], action);
+    }
+    const queue = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.notifications.deadLetterQueue.queueUrl), 'Arn'] });
+    assert.deepEqual(grantsOf(statements, 'sqs:'), { 'sqs:SendMessage': [queue] });
+  });
+
+  test('no function but the notifier may use the notifications key, and none at all the alarms topic', () => {
+    const alarms = JSON.stringify({ Ref: alarmsTopicId() });
+    const key = JSON.stringify({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+    for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
+      const text = JSON.stringify(propsOf(policy).PolicyDocument);
+      assert.ok(!text.includes(alarms), `${id} names the alarms topic`);
+      const notifierRole = { Ref: logicalIdOf(stack.notifications.notifier.role?.roleName ?? '') };
+      if (!(propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, notifierRole))) {
+        assert.ok(!text.includes(key), `${id} uses the notifications key`);
+      }
+    }
+  });
+});
+
+describe('routes', () => {
+  test('a subscribe route gets EVENTS_TOPIC_ARN and exactly the subscription actions; no other route any SNS', () => {
+    const subscribers = routes.filter((route) => route.notifier === 'subscribe');
+    assert.ok(subscribers.length > 0, 'some route manages subscriptions');
+    for (const route of routes) {
+      const fn = stack.api.functions.get(route.id);
+      assert.ok(fn, route.id);
+      const statements = statementsOf(fn);
+      if (route.notifier === 'subscribe') {
+        assert.deepEqual(grantsOf(statements, 'sns:'), subscribeGrants(eventsTopicId()), route.id);
+        assert.deepEqual(environmentOf(fn).EVENTS_TOPIC_ARN, { Ref: eventsTopicId() }, route.id);
+        // People's endpoints only: no URL, queue or function of someone else's can be subscribed.
+        const [subscribe] = statements.filter((s) => listOf(s.Action).includes('sns:Subscribe'));
+        assert.deepEqual(subscribe?.Condition, { StringEquals: { 'sns:Protocol': ['email', 'sms'] } }, route.id);
+      } else {
+        assert.deepEqual(grantsOf(statements, 'sns:'), {}, route.id);
+        assert.equal(environmentOf(fn).EVENTS_TOPIC_ARN, undefined, route.id);
+      }
+    }
+    assert.deepEqual(grantsOf(statementsOf(stack.workflow.function), 'sns:'), {}, WORKFLOW_FUNCTION.id);
+  });
+
+  test('a route that manages subscriptions fails synthesis when the API is given no events topic', () => {
+    const other = new Stack(noBundling(), 'Other');
+    const storage = new ShipgateStorage(other, 'Storage');
+    const route = routes.find((r) => r.notifier !== undefined);
+    assert.ok(route);
+    assert.throws(
+      () =>
+        new ShipgateApi(other, 'Api', {
+          table: (schema) => storage.table(schema),
+          authorizer: new HttpNoneAuthorizer(),
+          routes: [route],
+        }),
+      new RegExp(`route ${route.id} sets notifier`),
+    );
+  });
+
+  test('bindSubscriber gives a function what a subscribe route gets', () => {
+    const other = new Stack(noBundling(), 'Other');
+    const storage = new ShipgateStorage(other, 'Storage');
+    const notifications = new ShipgateNotifications(other, 'Notifications', { table: (s) => storage.table(s) });
+    const fn = new ShipgateFunction(other, 'Importer', { entry: 'lambdas/http/handlers/health.ts' });
+    notifications.bindSubscriber(fn);
+    const otherTemplate = Template.fromStack(other);
+    const topicId = logicalIdOf(notifications.eventsTopic.topicArn, other);
+    assert.deepEqual(grantsOf(statementsOf(fn, otherTemplate, other), 'sns:'), subscribeGrants(topicId));
+  });
+
+  test('the notifier needs a releases table with a stream', () => {
+    const other = new Stack(noBundling(), 'Other');
+    const withoutStream = new Table(other, 'Releases', {
+      partitionKey: { name: releasesTable.partitionKey.name, type: AttributeType.STRING },
+      sortKey: { name: releasesTable.sortKey.name, type: AttributeType.STRING },
+    });
+    assert.throws(
+      () => new ShipgateNotifications(other, 'Notifications', { table: () => withoutStream }),
+      /has no stream for the notifier/,
+    );
+  });
+});
+
+describe('outputs', () => {
+  test('the events topic, the alarms topic and the dead-letter queue', () => {
+    template.hasOutput('EventsTopicArn', { Value: { Ref: eventsTopicId() } });
+    template.hasOutput('AlarmsTopicArn', { Value: { Ref: alarmsTopicId() } });
+    template.hasOutput('NotificationDeadLetterQueueUrl', {
+      Value: { Ref: logicalIdOf(stack.notifications.deadLetterQueue.queueUrl) },
+    });
+  });
+});

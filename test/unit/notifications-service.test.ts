@@ -1,0 +1,176 @@
+// The notifications use cases with in-memory fakes: recorded before published, a failed publish is recorded and
+// retried, a retry never sends twice, and a contact is never half-created.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Forbidden } from '../../lambdas/core/errors.ts';
+import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from '../../lambdas/core/notification.ts';
+import { makeNotificationsService } from '../../lambdas/core/notifications-service.ts';
+import type { NotificationStore, Notifier, Page } from '../../lambdas/core/ports.ts';
+import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
+import { findBuiltInTemplate } from '../../templates/index.ts';
+import { fixedClock, sequentialIds, user } from '../support/fixtures.ts';
+import { MemoryReleaseStore } from '../support/memory-store.ts';
+import { RecordingWorkflow } from '../support/recording-workflow.ts';
+
+const toolbox = findBuiltInTemplate('toolboxai-v1');
+assert.ok(toolbox);
+const rm = user('rita', ['release-manager']);
+
+class MemoryNotificationStore implements NotificationStore {
+  readonly contacts = new Map<string, Contact & { removed?: boolean }>();
+  readonly notifications = new Map<string, Notification & { delivery: Delivery }>();
+  /** Every delivery state written, in order: the record before the publish comes first. */
+  readonly log: string[] = [];
+  failSave = false;
+
+  async saveContact(contact: Contact) {
+    if (this.failSave) throw new Error('table unavailable');
+    this.contacts.set(contact.id, contact);
+  }
+  async listContacts(): Promise<Page<Contact>> {
+    return { items: [...this.contacts.values()].filter((c) => !c.removed) };
+  }
+  async getContact(id: string) {
+    const found = this.contacts.get(id);
+    return found && !found.removed ? found : undefined;
+  }
+  async removeContact(id: string) {
+    const found = this.contacts.get(id);
+    if (!found || found.removed) return false;
+    this.contacts.set(id, { ...found, removed: true });
+    return true;
+  }
+  async recordNotification(notification: Notification): Promise<Delivery> {
+    const existing = this.notifications.get(notification.id);
+    if (existing) return existing.delivery;
+    const delivery: Delivery = { state: 'pending', attempts: 0 };
+    this.notifications.set(notification.id, { ...notification, delivery });
+    this.log.push(`${notification.id} pending`);
+    return delivery;
+  }
+  async saveDelivery(_releaseId: string, id: string, delivery: Delivery) {
+    const existing = this.notifications.get(id);
+    assert.ok(existing, 'a delivery is saved only for a recorded notification');
+    this.notifications.set(id, { ...existing, delivery });
+    this.log.push(`${id} ${delivery.state}`);
+  }
+  async listNotifications(releaseId: string) {
+    return { items: [...this.notifications.values()].filter((n) => n.releaseId === releaseId) };
+  }
+}
+
+class FlakyNotifier implements Notifier {
+  readonly published: Notification[] = [];
+  readonly subscribed: { contact: Contact; policy: FilterPolicy }[] = [];
+  readonly unsubscribed: string[] = [];
+  failures = 0;
+
+  async publish(notification: Notification) {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('Throttling: rate exceeded');
+    }
+    this.published.push(notification);
+    return { messageId: `m-${this.published.length}` };
+  }
+  async subscribe(contact: Contact, policy: FilterPolicy): Promise<Subscription[]> {
+    this.subscribed.push({ contact, policy });
+    return contact.email
+      ? [{ protocol: 'email', endpoint: contact.email, arn: 'arn:x', state: 'pending-confirmation' }]
+      : [];
+  }
+  async unsubscribe(contact: Contact) {
+    this.unsubscribed.push(contact.id);
+  }
+}
+
+function setup() {
+  const releasesStore = new MemoryReleaseStore();
+  const store = new MemoryNotificationStore();
+  const notifier = new FlakyNotifier();
+  const clock = fixedClock();
+  const releases = makeReleasesService({
+    store: releasesStore,
+    templates: { list: () => [toolbox as never], get: () => toolbox },
+    clock,
+    ids: sequentialIds(),
+    workflow: new RecordingWorkflow(),
+  });
+  const notifications = makeNotificationsService({
+    releases: releasesStore,
+    store,
+    notifier,
+    clock,
+    ids: sequentialIds(),
+    publicUrl: 'https://shipgate.example.com',
+  });
+  return { releasesStore, store, notifier, releases, notifications };
+}
+
+describe('notifications service', () => {
+  it('records each notification before publishing it, then records the publish', async () => {
+    const t = setup();
+    const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+    const events = t.releasesStore.releases.get(release.id)?.events ?? [];
+    const opened = events.find((event) => event.type === 'gate.opened');
+    assert.ok(opened);
+    const sent = await t.notifications.handleEvent(opened);
+    assert.equal(sent.length, 5, 'one sign-off request per role of the pre-release gate');
+    for (const notification of sent) {
+      const order = t.store.log.filter((line) => line.startsWith(notification.id));
+      assert.deepEqual(order, [`${notification.id} pending`, `${notification.id} published`]);
+    }
+    assert.equal(t.notifier.published.length, 5);
+  });
+
+  it('keeps a failed publish visible, and sends on the retry only what was not published', async () => {
+    const t = setup();
+    const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+    const opened = t.releasesStore.releases.get(release.id)?.events.find((event) => event.type === 'gate.opened');
+    assert.ok(opened);
+    t.notifier.failures = 2;
+    await assert.rejects(t.notifications.handleEvent(opened), /Throttling/);
+    const failed = [...t.store.notifications.values()].filter((n) => n.delivery.state === 'failed');
+    assert.equal(failed.length, 2);
+    assert.equal(failed[0]?.delivery.lastError, 'Error: Throttling: rate exceeded');
+    assert.equal(failed[0]?.delivery.attempts, 1);
+    assert.equal(t.notifier.published.length, 3);
+
+    await t.notifications.handleEvent(opened);
+    assert.equal(t.notifier.published.length, 5, 'the retry publishes the two that failed, and only them');
+    const states = [...t.store.notifications.values()].map((n) => [n.delivery.state, n.delivery.attempts]);
+    assert.equal(states.filter(([state]) => state === 'published').length, 5);
+    assert.ok(states.some(([, attempts]) => attempts === 2));
+  });
+
+  it('subscribes a contact with its filter policy, only for a release manager', async () => {
+    const t = setup();
+    await assert.rejects(
+      t.notifications.createContact(user('quinn', ['qa-lead']), {
+        name: 'x',
+        email: 'x@example.com',
+        roles: ['qa-lead'],
+      }),
+      Forbidden,
+    );
+    const contact = await t.notifications.createContact(rm, {
+      name: 'Quinn',
+      email: 'q@example.com',
+      roles: ['qa-lead'],
+    });
+    assert.deepEqual(t.notifier.subscribed[0]?.policy, { roles: ['qa-lead'] });
+    assert.equal(contact.subscriptions[0]?.state, 'pending-confirmation');
+    assert.equal((await t.notifications.listContacts(rm, { limit: 10 })).items.length, 1);
+  });
+
+  it('takes the subscriptions back when the contact cannot be saved', async () => {
+    const t = setup();
+    t.store.failSave = true;
+    await assert.rejects(
+      t.notifications.createContact(rm, { name: 'Q', email: 'q@example.com', roles: ['qa-lead'] }),
+      /table unavailable/,
+    );
+    assert.equal(t.notifier.unsubscribed.length, 1);
+    assert.equal(t.store.contacts.size, 0);
+  });
+});
