@@ -15,11 +15,10 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { routes as allRoutes, type RouteDef, routeEntry } from '../lambdas/http/routes.ts';
-import { type PowertoolsLogLevel, ShipgateFunction } from './function.ts';
+import { type PowertoolsLogLevel, ShipgateFunction, type WorkflowBinding } from './function.ts';
 
 /** Properties of {@link ShipgateApi}. */
 export interface ShipgateApiProps {
@@ -28,11 +27,11 @@ export interface ShipgateApiProps {
   /** The authorizer of every route with `authenticated: true` (usually `ShipgateAuth.authorizer`). */
   readonly authorizer: IHttpRouteAuthorizer;
   /**
-   * The release state machine, bound to every route that sets `workflow` (usually `ShipgateWorkflow.stateMachine`).
-   * Required as soon as one route sets `workflow`.
-   * @default - no state machine
+   * The release and escalation state machines, bound to every route that sets `workflow` (usually the
+   * `ShipgateWorkflow`). Required as soon as one route sets `workflow`.
+   * @default - no workflow
    */
-  readonly stateMachine?: IStateMachine;
+  readonly workflow?: WorkflowBinding;
   /**
    * The release-events topic, bound to every route that sets `notifier` (usually `ShipgateNotifications.eventsTopic`).
    * Required as soon as one route sets `notifier`.
@@ -150,10 +149,10 @@ export class ShipgateApi extends Construct {
         fn.bindTable(props.table(table), table, access);
       }
       if (route.workflow !== undefined) {
-        if (props.stateMachine === undefined) {
-          throw new Error(`route ${route.id} sets workflow '${route.workflow}' but ShipgateApi has no stateMachine`);
+        if (props.workflow === undefined) {
+          throw new Error(`route ${route.id} sets workflow '${route.workflow}' but ShipgateApi has no workflow`);
         }
-        fn.bindWorkflow(props.stateMachine, route.workflow);
+        fn.bindWorkflow(props.workflow, route.workflow);
       }
       if (route.notifier !== undefined) {
         if (props.eventsTopic === undefined) {

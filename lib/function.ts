@@ -44,7 +44,8 @@ const keyWriteActions = [
 ] as const;
 /**
  * What a function may do with the release workflow (see `RouteDef.workflow`). `start`: start executions. `respond`:
- * `start` plus stop and describe executions, and answer the callback tasks they wait on.
+ * `start` plus stop and describe executions, and answer the callback tasks they wait on; and start escalations and
+ * answer their acknowledgement tasks.
  */
 export type WorkflowAccess = NonNullable<RouteDef['workflow']>;
 
@@ -62,6 +63,20 @@ const taskResponseActions = ['states:SendTaskSuccess', 'states:SendTaskFailure']
 /** The statement that lets a principal answer the callback tasks of `stateMachine`'s executions. */
 export const taskResponseStatement = (stateMachine: IStateMachine): PolicyStatement =>
   new PolicyStatement({ actions: [...taskResponseActions], resources: [stateMachine.stateMachineArn] });
+
+/** The state machines a function with workflow access is bound to (`ShipgateWorkflow` is one). */
+export interface WorkflowBinding {
+  /** The release state machine: one execution per release. */
+  readonly stateMachine: IStateMachine;
+  /** The escalation state machine: one execution per escalation (paging the levels of a contact chain). */
+  readonly escalations: IStateMachine;
+}
+
+/**
+ * What a function may do with the escalation state machine. `start`: start escalations. `respond`: `start` plus
+ * answer the acknowledgement tasks they wait on.
+ */
+export type EscalationAccess = 'start' | 'respond';
 
 /** Execution actions of `respond`, on the state machine's executions (`execution:<name>:*`). */
 const executionActions = ['states:StopExecution', 'states:DescribeExecution'] as const;
@@ -280,11 +295,14 @@ export class ShipgateFunction extends NodejsFunction {
   }
 
   /**
-   * Gives the function the release workflow: sets `STATE_MACHINE_ARN` and grants what `access` allows.
-   * `start`: StartExecution on the state machine. `respond`: `start` plus StopExecution and DescribeExecution on its
-   * executions (`execution:<name>:*`), and SendTaskSuccess and SendTaskFailure (see `taskResponseActions`).
+   * Gives the function the release workflow: sets `STATE_MACHINE_ARN` and grants what `access` allows on the release
+   * state machine. `start`: StartExecution. `respond`: `start` plus StopExecution and DescribeExecution on its
+   * executions (`execution:<name>:*`), and SendTaskSuccess and SendTaskFailure (see `taskResponseActions`); and, as
+   * answering a release can page people or stop paging them (requesting a rollback starts an escalation,
+   * acknowledging one answers its token), the escalations with `respond` access (see `bindEscalations`).
    */
-  bindWorkflow(stateMachine: IStateMachine, access: WorkflowAccess): void {
+  bindWorkflow(workflow: WorkflowBinding, access: WorkflowAccess): void {
+    const { stateMachine } = workflow;
     this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(this);
     if (access !== 'respond') return;
@@ -304,6 +322,22 @@ export class ShipgateFunction extends NodejsFunction {
         'StopExecution and DescribeExecution act on executions, which are named after releases created at run time; ' +
         '`execution:<this state machine>:*` covers the executions of this one state machine and nothing else.',
     });
+    this.bindEscalations(workflow.escalations, 'respond');
+  }
+
+  /**
+   * Gives the function the escalation state machine: sets `ESCALATION_STATE_MACHINE_ARN` and grants what `access`
+   * allows. `start`: StartExecution on it (the workflow function pages level 1 of an overdue gate). `respond`:
+   * `start` plus SendTaskSuccess and SendTaskFailure on it (an acknowledgement answers the escalation's token).
+   * Neither stops or describes escalations: an escalation ends by its own definition once it is answered.
+   *
+   * Both grants land on the function's default policy, which its function resource depends on: the escalation state
+   * machine must therefore not depend on this function (it invokes the escalation function only).
+   */
+  bindEscalations(escalations: IStateMachine, access: EscalationAccess): void {
+    this.addEnvironment('ESCALATION_STATE_MACHINE_ARN', escalations.stateMachineArn);
+    escalations.grantStartExecution(this);
+    if (access === 'respond') this.addToRolePolicy(taskResponseStatement(escalations));
   }
 
   /**

@@ -81,7 +81,7 @@ export class ShipgateStack extends Stack {
     this.api = new ShipgateApi(this, 'Api', {
       table: (schema) => this.storage.table(schema),
       authorizer: this.auth.authorizer,
-      stateMachine: this.workflow.stateMachine,
+      workflow: this.workflow,
       eventsTopic: this.notifications.eventsTopic,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,
@@ -109,6 +109,10 @@ export class ShipgateStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.workflow.stateMachine.stateMachineArn,
       description: 'The release state machine (one execution per release)',
+    });
+    new CfnOutput(this, 'EscalationStateMachineArn', {
+      value: this.workflow.escalations.stateMachineArn,
+      description: 'The escalation state machine (one execution per escalation: pages each level until acknowledged)',
     });
     new CfnOutput(this, 'EventsTopicArn', {
       value: this.notifications.eventsTopic.topicArn,

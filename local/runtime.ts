@@ -10,8 +10,9 @@ import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { isAuditEventInsert } from '../lambdas/events/stream-filter.ts';
 import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
-import { NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { ESCALATION_FUNCTION, NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
+import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
@@ -48,8 +49,10 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/** The name the local definition invokes the workflow function by (in AWS: its ARN, substituted by CDK). */
+/** The names the local definitions invoke their task functions by (in AWS: their ARNs, substituted by CDK). */
 const LOCAL_WORKFLOW_FUNCTION = 'shipgate-local-workflow';
+const LOCAL_ESCALATION_FUNCTION = 'shipgate-local-escalation';
+const LOCAL_ESCALATION_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:shipgate-local-escalation';
 
 type WorkflowHandler = (payload: unknown, context: Context) => Promise<unknown>;
 
@@ -101,17 +104,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           : undefined,
     });
     cleanups.push(async () => engine.close());
-    const sfn = await startSfnEndpoint({ engine });
+    let escalationHandler: WorkflowHandler | undefined;
+    const escalations = createLocalWorkflowEngine({
+      definition: escalationDefinition(LOCAL_ESCALATION_FUNCTION),
+      stateMachineArn: LOCAL_ESCALATION_STATE_MACHINE,
+      timeScale: 1,
+      resolveHandler: (name) =>
+        name === LOCAL_ESCALATION_FUNCTION && escalationHandler
+          ? (payload) =>
+              (escalationHandler as WorkflowHandler)(
+                payload,
+                lambdaContext(ESCALATION_FUNCTION.id, randomUUID(), 30_000),
+              )
+          : undefined,
+    });
+    cleanups.push(async () => escalations.close());
+    const sfn = await startSfnEndpoint({ engines: [engine, escalations] });
     cleanups.push(() => sfn.close());
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
       STATE_MACHINE_ARN: engine.stateMachineArn,
+      ESCALATION_STATE_MACHINE_ARN: escalations.stateMachineArn,
       SHIPGATE_TIME_SCALE: String(timeScale),
     });
-    const workflowModule = (await import(pathToFileURL(`${REPO_ROOT}/${WORKFLOW_FUNCTION.entry}`).href)) as {
-      handler: WorkflowHandler;
-    };
-    workflowHandler = workflowModule.handler;
+    const load = async (entry: string) =>
+      ((await import(pathToFileURL(`${REPO_ROOT}/${entry}`).href)) as { handler: WorkflowHandler }).handler;
+    workflowHandler = await load(WORKFLOW_FUNCTION.entry);
+    escalationHandler = await load(ESCALATION_FUNCTION.entry);
 
     // Notifications: SNS delivery is replaced by the local notifier (an outbox a person can read, and SMTP when
     // configured); the notifier function itself is the same module Lambda runs, fed by a stream poller.

@@ -1,23 +1,32 @@
-// A Step Functions-compatible HTTP endpoint on 127.0.0.1, backed by the local workflow engine, so the handlers'
+// A Step Functions-compatible HTTP endpoint on 127.0.0.1, backed by local workflow engines, so the handlers'
 // unchanged @aws-sdk/client-sfn calls reach it through AWS_ENDPOINT_URL_SFN (AWS JSON 1.0, the SDK's protocol).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalExecutionDescription, LocalWorkflowEngine } from './workflow-engine.ts';
 
-export interface SfnEndpointOptions {
-  /** The engine that serves every call; the endpoint never closes it. */
-  readonly engine: LocalWorkflowEngine;
+interface SfnEndpointCommonOptions {
   /** The port on 127.0.0.1; 0 (the default) picks a free one. */
   readonly port?: number;
-  /** Called with what the engine threw that is not a Step Functions error (answered 500 InternalFailure). */
+  /** Called with what an engine threw that is not a Step Functions error (answered 500 InternalFailure). */
   readonly onInternalError?: (error: unknown) => void;
 }
+
+/**
+ * The engines the endpoint serves, one state machine each; the endpoint never closes them. Their state machine
+ * ARNs must be `arn:...:states:...:stateMachine:<name>` and their names distinct (executions route by name).
+ * The single-`engine` form is the original one, kept as is.
+ */
+export type SfnEndpointOptions = SfnEndpointCommonOptions &
+  (
+    | { readonly engines: readonly LocalWorkflowEngine[]; readonly engine?: never }
+    | { readonly engine: LocalWorkflowEngine; readonly engines?: never }
+  );
 
 export interface SfnEndpoint {
   /** `http://127.0.0.1:PORT`: the value for `AWS_ENDPOINT_URL_SFN` or the SFNClient `endpoint` option. */
   readonly endpoint: string;
-  /** Stops listening and drops open connections (the SDK keeps them alive). The engine keeps running. */
+  /** Stops listening and drops open connections (the SDK keeps them alive). The engines keep running. */
   close(): Promise<void>;
 }
 
@@ -88,11 +97,15 @@ function optionalString(body: JsonObject, key: string, maxLength = Number.POSITI
   return value;
 }
 
-const ARN_PATTERN = /^arn:[\w-]+:states:[\w-]*:\d*:(stateMachine|execution):[^:\s]+(:[^:\s]+)?$/;
+const ARN_PATTERN = /^arn:[\w-]+:states:[\w-]*:\d*:(stateMachine|execution):([^:\s]+)(?::[^:\s]+)?$/;
 
-function checkArn(arn: string, kind: 'stateMachine' | 'execution'): void {
+/** Checks the ARN's shape and kind; returns the state machine name it carries. */
+function checkArn(arn: string, kind: 'stateMachine' | 'execution'): string {
   const match = ARN_PATTERN.exec(arn);
-  if (!match || match[1] !== kind) throw new ServiceError('InvalidArn', `Invalid Arn: '${arn}'`);
+  if (!match || match[1] !== kind || match[2] === undefined) {
+    throw new ServiceError('InvalidArn', `Invalid Arn: '${arn}'`);
+  }
+  return match[2];
 }
 
 /** Timestamps cross the wire as epoch seconds (fractional), the protocol's default. */
@@ -116,12 +129,72 @@ function describeResponse(description: LocalExecutionDescription, stateMachineAr
 
 type Operation = (body: JsonObject) => JsonObject;
 
-function operations(engine: LocalWorkflowEngine): Record<string, Operation> {
+const UNQUALIFIED_STATE_MACHINE_ARN = /^arn:[\w-]+:states:[\w-]*:\d*:stateMachine:([^:\s]+)$/;
+
+/** How the endpoint finds the engine a call is for. */
+interface EngineRoutes {
+  /** By the state machine ARN, exactly. */
+  readonly byArn: ReadonlyMap<string, LocalWorkflowEngine>;
+  /** By the state machine name, as an execution ARN carries it. */
+  readonly byName: ReadonlyMap<string, LocalWorkflowEngine>;
+  /** Every engine, in the order given: the order a task token is offered in. */
+  readonly all: readonly LocalWorkflowEngine[];
+}
+
+function routesFor(engines: readonly LocalWorkflowEngine[]): EngineRoutes {
+  if (engines.length === 0) throw new TypeError('startSfnEndpoint needs at least one engine');
+  const byArn = new Map<string, LocalWorkflowEngine>();
+  const byName = new Map<string, LocalWorkflowEngine>();
+  for (const engine of engines) {
+    const arn = engine.stateMachineArn;
+    // Unqualified only: the engine names its executions `...:execution:<name>:<execution>`, which a version or
+    // alias qualifier would break.
+    const name = UNQUALIFIED_STATE_MACHINE_ARN.exec(arn)?.[1];
+    if (name === undefined) throw new TypeError(`not a state machine ARN (arn:...:stateMachine:<name>): '${arn}'`);
+    if (byName.has(name)) {
+      throw new TypeError(`two engines share the state machine name '${name}'; execution ARNs could not be routed`);
+    }
+    byArn.set(arn, engine);
+    byName.set(name, engine);
+  }
+  return { byArn, byName, all: [...engines] };
+}
+
+/** The engine that ran the execution, by the state machine name in its ARN. */
+function engineOfExecution(routes: EngineRoutes, executionArn: string): LocalWorkflowEngine {
+  const engine = routes.byName.get(checkArn(executionArn, 'execution'));
+  if (!engine) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+  return engine;
+}
+
+const isInvalidToken = (error: unknown): boolean => error instanceof Error && error.name === 'InvalidToken';
+
+/**
+ * A task token is opaque, so it is offered to each engine in turn: the first that does not answer InvalidToken
+ * (it issued the token: the call succeeds, or fails TaskTimedOut for a used token, InvalidOutput, ...) answers.
+ * When no engine issued it, the answer is the engines' own InvalidToken.
+ */
+function withTokenOwner(routes: EngineRoutes, call: (engine: LocalWorkflowEngine) => void): void {
+  let lastInvalid: unknown;
+  for (const engine of routes.all) {
+    try {
+      call(engine);
+      return;
+    } catch (error) {
+      if (!isInvalidToken(error)) throw error;
+      lastInvalid = error;
+    }
+  }
+  throw lastInvalid;
+}
+
+function operations(routes: EngineRoutes): Record<string, Operation> {
   return {
     StartExecution(body) {
       const stateMachineArn = requiredString(body, 'stateMachineArn');
       checkArn(stateMachineArn, 'stateMachine');
-      if (stateMachineArn !== engine.stateMachineArn) {
+      const engine = routes.byArn.get(stateMachineArn);
+      if (!engine) {
         throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
       }
       const name = optionalString(body, 'name');
@@ -135,13 +208,13 @@ function operations(engine: LocalWorkflowEngine): Record<string, Operation> {
 
     DescribeExecution(body) {
       const executionArn = requiredString(body, 'executionArn');
-      checkArn(executionArn, 'execution');
+      const engine = engineOfExecution(routes, executionArn);
       return describeResponse(engine.describeExecution(executionArn), engine.stateMachineArn);
     },
 
     StopExecution(body) {
       const executionArn = requiredString(body, 'executionArn');
-      checkArn(executionArn, 'execution');
+      const engine = engineOfExecution(routes, executionArn);
       const error = optionalString(body, 'error', MAX_ERROR_LENGTH);
       const cause = optionalString(body, 'cause', MAX_CAUSE_LENGTH);
       const { stopDate } = engine.stopExecution(executionArn, {
@@ -152,7 +225,9 @@ function operations(engine: LocalWorkflowEngine): Record<string, Operation> {
     },
 
     SendTaskSuccess(body) {
-      engine.sendTaskSuccess({ taskToken: requiredString(body, 'taskToken'), output: requiredString(body, 'output') });
+      const taskToken = requiredString(body, 'taskToken');
+      const output = requiredString(body, 'output');
+      withTokenOwner(routes, (engine) => engine.sendTaskSuccess({ taskToken, output }));
       return {};
     },
 
@@ -160,16 +235,19 @@ function operations(engine: LocalWorkflowEngine): Record<string, Operation> {
       const taskToken = requiredString(body, 'taskToken');
       const error = optionalString(body, 'error', MAX_ERROR_LENGTH);
       const cause = optionalString(body, 'cause', MAX_CAUSE_LENGTH);
-      engine.sendTaskFailure({
-        taskToken,
-        ...(error !== undefined ? { error } : {}),
-        ...(cause !== undefined ? { cause } : {}),
-      });
+      withTokenOwner(routes, (engine) =>
+        engine.sendTaskFailure({
+          taskToken,
+          ...(error !== undefined ? { error } : {}),
+          ...(cause !== undefined ? { cause } : {}),
+        }),
+      );
       return {};
     },
 
     SendTaskHeartbeat(body) {
-      engine.sendTaskHeartbeat({ taskToken: requiredString(body, 'taskToken') });
+      const taskToken = requiredString(body, 'taskToken');
+      withTokenOwner(routes, (engine) => engine.sendTaskHeartbeat({ taskToken }));
       return {};
     },
   };
@@ -201,18 +279,21 @@ function readBody(request: IncomingMessage): Promise<string | undefined> {
 
 /**
  * Serves the Step Functions calls Shipgate makes (StartExecution, DescribeExecution, StopExecution,
- * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) for the engine's one state machine, on 127.0.0.1.
+ * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) for the engines' state machines, on 127.0.0.1: a start
+ * goes to the engine with that state machine ARN, a describe or stop to the one whose state machine name the
+ * execution ARN carries, a task token to whichever engine issued it. Throws a TypeError (before listening) for no
+ * engine, an engine whose ARN is not a state machine ARN, or two engines sharing a state machine name.
  * Requests are SigV4-signed by the SDK with whatever credentials it has; the signature is not checked. Errors are
  * HTTP 400 `{"__type": "<ErrorName>", "message": "..."}`, which the SDK turns into its exception classes
  * (`TaskTimedOut`, `InvalidToken`, `ExecutionAlreadyExists`, ...). A request whose Host is not this loopback
  * address (a browser page reaching it by DNS rebinding) is refused.
  */
 export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<SfnEndpoint> {
-  const { engine } = options;
+  const routes = routesFor(options.engines ?? (options.engine !== undefined ? [options.engine] : []));
   const onInternalError =
     options.onInternalError ??
     ((error: unknown) => console.error('sfn endpoint: the local workflow engine failed a call:', error));
-  const handlers = operations(engine);
+  const handlers = operations(routes);
   let allowedHosts = new Set<string>();
 
   const server = createServer((request, response) => {

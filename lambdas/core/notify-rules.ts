@@ -161,6 +161,12 @@ function plan(ctx: Context): Draft[] {
       return one('rollback.failed', 'critical', [RELEASE_MANAGER, ...level1], rollbackFailed(ctx), {
         escalationLevel: ROLLBACK_PAGED_LEVEL,
       });
+    case 'escalation.paged': {
+      // A page goes to the level's roles and to whoever is on call at that level, whatever their roles.
+      const level = Number(event.data.level);
+      const roles = template.escalation.levels.find((candidate) => candidate.level === level)?.roles ?? [];
+      return one('escalation', 'critical', roles, escalationPaged(ctx, level), { escalationLevel: level });
+    }
     case 'release.completed':
       return [
         ...one('release.completed', 'info', [RELEASE_MANAGER], releaseCompleted(ctx)),
@@ -509,6 +515,26 @@ function rollbackTriggered(ctx: Context): Message {
     details: escalationChain(ctx),
     smsDetail: reason ? `Reason: ${oneLine(reason)}` : undefined,
     action: { ...look(ctx), label: 'Roll back:' },
+  };
+}
+
+function escalationPaged(ctx: Context, level: number): Message {
+  const cause = str(ctx.event, 'cause');
+  const why =
+    str(ctx.event, 'reason') === 'gate-overdue' ? `gate ${cause ?? ''} is overdue` : `rollback: ${cause ?? ''}`;
+  return {
+    summary: `escalation level ${level}, ${oneLine(why)}`,
+    happened:
+      `Nobody has acknowledged the alert for ${name(ctx)} yet, so Shipgate pages escalation level ${level}` +
+      ` (${oneLine(String(ctx.event.data.label ?? ''))}). Cause: ${oneLine(why)}.`,
+    needed: [
+      'Acknowledge, so the escalation stops here:',
+      `    POST ${ctx.base}${ctx.releasePath}/acknowledge`,
+      '    content-type: application/json',
+      `    ${JSON.stringify({ note: 'on it' })}`,
+    ],
+    details: escalationChain(ctx),
+    action: { label: 'Ack:', method: 'POST', path: `${ctx.releasePath}/acknowledge` },
   };
 }
 

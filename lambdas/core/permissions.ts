@@ -32,6 +32,8 @@ export type Action =
       readonly teamRoles?: readonly string[] | undefined;
     }
   | { readonly kind: 'sign'; readonly role: string }
+  /** Acknowledging a page: `roles` are the roles of the escalation chain (and the release manager). */
+  | { readonly kind: 'acknowledge'; readonly roles: readonly string[] }
   | { readonly kind: 'withdraw-signoff'; readonly role: string };
 
 type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
@@ -68,6 +70,10 @@ export const RULES: { readonly [K in Action['kind']]: Rule<K> } = {
       scope(SCOPES.itemsWrite)(actor) && (action.item === undefined || action.item.kind === 'automated'),
   },
   sign: { permission: (action) => `signoff:${action.role}`, people: (actor, action) => hasRole(actor, action.role) },
+  acknowledge: {
+    permission: () => 'release:acknowledge',
+    people: (actor, action) => action.roles.some((role) => hasRole(actor, role)),
+  },
   'withdraw-signoff': {
     permission: (action) => `signoff:${action.role}`,
     people: (actor, action) => hasRole(actor, action.role),

@@ -44,6 +44,8 @@ export interface ReleaseStore {
    * when the release has moved on (the token is then of no use).
    */
   saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean>;
+  /** Keeps the escalation's acknowledgement token, if that escalation is still paging; false otherwise. */
+  saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean>;
   /** The audit trail, oldest first. */
   listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>>;
 }
@@ -75,6 +77,8 @@ export interface WorkflowEngine {
   fail(taskToken: string, error: string, cause: string): Promise<boolean>;
   /** Stops an execution; stopping one that already ended is not an error. */
   stop(executionId: string, cause: string): Promise<void>;
+  /** Starts the escalation execution of a release's escalation (named after it: never started twice). */
+  startEscalation(releaseId: string, escalationId: string): Promise<string>;
 }
 
 /** Delivery of notifications: SNS in AWS, the local notifier on one machine. */

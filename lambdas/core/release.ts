@@ -1,6 +1,7 @@
 // The release: a template snapshot plus what people did with it (item states, sign-offs), and the rules over them.
 import type { ActorRef } from './actor.ts';
 import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from './errors.ts';
+import type { Escalation } from './escalation.ts';
 import type { Gate, Phase, PhaseKind, SignoffRequirement, Template, TemplateItem } from './template.ts';
 import { walkItems } from './template.ts';
 import type { RollbackInfo, Wait } from './workflow.ts';
@@ -62,6 +63,8 @@ export interface Release {
   /** The Step Functions execution driving the release. */
   readonly executionId?: string | undefined;
   readonly rollback?: RollbackInfo | undefined;
+  /** The escalation chain paging for this release, or the last one. */
+  readonly escalation?: Escalation | undefined;
   /** Optimistic-concurrency counter of the release header; bumped by every sign-off and status change. */
   readonly revision: number;
   readonly createdAt: string;
@@ -119,7 +122,11 @@ export type AuditEventType =
   | 'rollback.requested'
   | 'rollback.started'
   | 'rollback.completed'
-  | 'rollback.failed';
+  | 'rollback.failed'
+  | 'escalation.started'
+  | 'escalation.paged'
+  | 'escalation.acknowledged'
+  | 'escalation.exhausted';
 
 /** One entry of the append-only audit trail. */
 export interface AuditEvent {
@@ -141,6 +148,8 @@ export interface ReleaseAggregate {
   readonly signoffs: ReadonlyMap<string, Signoff>;
   /** The callback the workflow waits on, for the wait it was stored for. Never shown to API callers. */
   readonly task?: { readonly waitId: string; readonly token: string } | undefined;
+  /** The callback the escalation waits on for an acknowledgement. Never shown to API callers. */
+  readonly escalationTask?: { readonly escalationId: string; readonly token: string } | undefined;
 }
 
 export const signoffKey = (gate: string, role: string): string => `${gate}#${role}`;

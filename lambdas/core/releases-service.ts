@@ -2,6 +2,8 @@
 import type { Actor, ActorRef } from './actor.ts';
 import { actorRef } from './actor.ts';
 import { NotFound, RuleViolation, StaleVersion } from './errors.ts';
+import type { EscalationNext } from './escalation.ts';
+import { acknowledge, acknowledgingRoles, escalationStep, startEscalation } from './escalation.ts';
 import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog, WorkflowEngine } from './ports.ts';
 import type {
@@ -147,6 +149,17 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     } catch (error) {
       // The change is saved; the workflow looks again when its wait is next re-checked or on POST /advance.
       reportWorkflowError(error, { releaseId });
+    }
+  }
+
+  /** Starts the escalation execution of a release whose escalation has not paged yet; failures are reported. */
+  async function startPaging(release: Release): Promise<void> {
+    const escalation = release.escalation;
+    if (escalation?.state !== 'paging' || escalation.level > 0) return;
+    try {
+      await workflow.startEscalation(release.id, escalation.id);
+    } catch (error) {
+      reportWorkflowError(error, { releaseId: release.id, during: 'escalation' });
     }
   }
 
@@ -314,10 +327,9 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       authorize(actor, { kind: 'advance-release' });
       const agg = await load(releaseId);
       assertInFlight(agg.release);
-      if (!agg.release.executionId) {
-        await workflow.start(releaseId);
-        return releaseView(agg);
-      }
+      // The execution is named after the release, so this starts one only if the start at creation failed; one
+      // that is running and has not recorded itself yet is left alone.
+      if (!agg.release.executionId) await workflow.start(releaseId);
       const view = releaseView(agg);
       const waiting = view.waitingFor;
       if (!waiting?.satisfied && agg.release.status !== 'ROLLBACK_REQUESTED') {
@@ -337,12 +349,17 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       const agg = await retrying(async () => {
         const current = await load(releaseId);
         const at = now();
-        const next = decideRollbackRequest(current.release, reason, actorRef(actor), at, trigger);
+        const requested = decideRollbackRequest(current.release, reason, actorRef(actor), at, trigger);
+        // A rollback pages the escalation chain's first level, until someone acknowledges.
+        const escalation = startEscalation(requested, current.template, 'rollback', reason, ids.eventId(), at);
+        const next = escalation?.release ?? requested;
         await store.saveRelease(next, current.release.revision, [
           event(releaseId, 'rollback.requested', actorRef(actor), at, { reason, ...(trigger ? { trigger } : {}) }),
+          ...(escalation ? events(releaseId, [escalation.event], actorRef(actor), at) : []),
         ]);
         return { ...current, release: next };
       });
+      await startPaging(agg.release);
       // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
       try {
         await respond(agg);
@@ -407,22 +424,88 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
             await workflow.start(release.id, { resume: true });
             resumed.push(release.id);
           }
+          for (const release of page.items) {
+            const escalation = release.escalation;
+            if (escalation?.state === 'paging') {
+              // A restarted escalation waits its interval again at the level already paged.
+              await workflow.startEscalation(release.id, escalation.id).catch(() => undefined);
+            }
+          }
           cursor = page.cursor;
         } while (cursor);
       }
       return resumed;
     },
 
-    /** The workflow's Decide task: applies what ended the last wait and decides the next one. */
+    /**
+     * The workflow's Decide task: applies what ended the last wait and decides the next one. A gate reported
+     * overdue also pages the escalation chain.
+     */
     async decide(releaseId: string, outcome: Outcome, executionId: string): Promise<Next> {
-      return retrying(async () => {
+      const { next, release } = await retrying(async () => {
         const agg = await load(releaseId);
         const step = transition(agg, outcome, clock.now(), { timeScale, executionId });
+        const overdue = step.events.find((entry) => entry.type === 'gate.overdue');
+        const escalation = overdue
+          ? startEscalation(step.release, agg.template, 'gate-overdue', String(overdue.data.gate), ids.eventId(), now())
+          : undefined;
+        const nextRelease = escalation?.release ?? step.release;
+        if (step.changed) {
+          const all = escalation ? [...step.events, escalation.event] : step.events;
+          await store.saveRelease(nextRelease, agg.release.revision, events(releaseId, all, SYSTEM, now()));
+        }
+        return { next: step.next, release: nextRelease };
+      });
+      await startPaging(release);
+      return next;
+    },
+
+    /** Acknowledges the escalation paging for a release: it stops, recorded with who acknowledged. */
+    async acknowledge(actor: Actor, releaseId: string, note?: string): Promise<ReleaseView> {
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        authorize(actor, { kind: 'acknowledge', roles: acknowledgingRoles(current.template) });
+        const at = now();
+        const done = acknowledge(current.release, actorRef(actor), at, note);
+        await store.saveRelease(
+          done.release,
+          current.release.revision,
+          events(releaseId, [done.event], actorRef(actor), at),
+        );
+        return { ...current, release: done.release };
+      });
+      const task = agg.escalationTask;
+      if (task && task.escalationId === agg.release.escalation?.id) {
+        await workflow
+          .succeed(task.token, { acknowledged: true })
+          .catch((error: unknown) => reportWorkflowError(error, { releaseId, during: 'acknowledge' }));
+      }
+      return releaseView(agg);
+    },
+
+    /** The escalation's Page task: pages the next level, or ends the escalation. */
+    async pageEscalation(
+      releaseId: string,
+      escalationId: string,
+      outcome: 'start' | 'timeout' | 'acknowledged',
+    ): Promise<EscalationNext> {
+      return retrying(async () => {
+        const agg = await load(releaseId);
+        const step = escalationStep(agg.release, agg.template, escalationId, outcome, clock.now(), timeScale);
         if (step.changed) {
           await store.saveRelease(step.release, agg.release.revision, events(releaseId, step.events, SYSTEM, now()));
         }
         return step.next;
       });
+    },
+
+    /** The escalation's await task: keeps the token; answers at once if the escalation is no longer paging. */
+    async awaitAcknowledgement(releaseId: string, escalationId: string, taskToken: string): Promise<void> {
+      const kept = await store.saveEscalationToken(releaseId, escalationId, taskToken);
+      const current = kept ? await store.getHeader(releaseId) : undefined;
+      if (!kept || current?.escalation?.state !== 'paging') {
+        await workflow.succeed(taskToken, { acknowledged: true });
+      }
     },
 
     /**

@@ -43,6 +43,7 @@ const noWorkflow: WorkflowEngine = {
   succeed: () => Promise.reject(new Error('this function is not wired to the release workflow')),
   fail: () => Promise.reject(new Error('this function is not wired to the release workflow')),
   stop: () => Promise.reject(new Error('this function is not wired to the release workflow')),
+  startEscalation: () => Promise.reject(new Error('this function is not wired to the escalation state machine')),
 };
 
 /**
@@ -61,7 +62,11 @@ export function releasesService(options: { readonly workflow?: WorkflowRole } = 
     const workflow =
       role === 'none' && !config.stateMachineArn
         ? noWorkflow
-        : new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: config.stateMachineArn });
+        : new StepFunctionsWorkflow({
+            client: new SFNClient({}),
+            stateMachineArn: config.stateMachineArn,
+            escalationStateMachineArn: process.env.ESCALATION_STATE_MACHINE_ARN,
+          });
     releases = makeReleasesService({
       store,
       templates: templateCatalog,

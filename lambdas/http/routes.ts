@@ -93,6 +93,14 @@ export const routes: readonly RouteDef[] = [
     workflow: 'respond',
   },
   {
+    id: 'acknowledge-release',
+    method: 'POST',
+    path: '/releases/{releaseId}/acknowledge',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
+  {
     id: 'list-notifications',
     method: 'GET',
     path: '/releases/{releaseId}/notifications',
@@ -125,6 +133,16 @@ export const routes: readonly RouteDef[] = [
 export const NOTIFIER_FUNCTION = {
   id: 'notifier',
   entry: 'lambdas/events/notifier.ts',
+  tables: write,
+} as const;
+
+/**
+ * The function the escalation state machine's tasks invoke (page, await acknowledgement). Its own function, so
+ * the release workflow's function may start escalations (it knows the escalation state machine) without a cycle.
+ */
+export const ESCALATION_FUNCTION = {
+  id: 'escalation',
+  entry: 'lambdas/workflow/escalation-handler.ts',
   tables: write,
 } as const;
 

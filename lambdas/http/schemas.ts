@@ -95,3 +95,5 @@ export const ContactBody = z
   });
 
 export const ContactParams = z.object({ contactId: pathId });
+
+export const AcknowledgeBody = z.strictObject({ note: text(2000).optional() });

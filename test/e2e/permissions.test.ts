@@ -47,7 +47,8 @@ type Cell =
   | '400 role'
   | '409 not-signer'
   | '409 wait-not-satisfied'
-  | '409 rollback-not-allowed';
+  | '409 rollback-not-allowed'
+  | '409 nothing-to-acknowledge';
 type Cells = readonly [Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell];
 
 /**
@@ -116,6 +117,8 @@ const MATRIX: readonly Row[] = [
   ['advance-release',  {},                                                          'release:advance',                ['401', '409 wait-not-satisfied', '403', '403', '403',         '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['resume-release',   {},                                                          'release:advance',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['rollback-release', {},                                                          'release:rollback',               ['401', '409 rollback-not-allowed', '403', '403', '403',       '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  // The chain's roles (and the release manager) may acknowledge; a fresh release has nothing to acknowledge.
+  ['acknowledge-release', {},                                                       'release:acknowledge',            ['401', '409 nothing-to-acknowledge', '403', '409 nothing-to-acknowledge', '403', '403', '403', '409 nothing-to-acknowledge', '403', '403', '403', '403', '403']],
   ['list-notifications', {},                                                        'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['create-contact',   {},                                                          'contacts:manage',                ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['list-contacts',    {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
@@ -243,6 +246,8 @@ describe('the permission matrix: every route times every caller', () => {
       case 'rollback-release':
       case 'cancel-release':
         return { path, body: { reason: 'permission matrix' } };
+      case 'acknowledge-release':
+        return { path, body: { note: 'permission matrix' } };
       case 'create-contact':
         return { path, body: { name: 'New contact', phone: '+14155550123', roles: ['devops-lead'] } };
       default:

@@ -3,107 +3,11 @@
 // runtime in the middle of monitoring. Time is scaled so a week of monitoring passes in seconds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ReleaseStatus } from '../../lambdas/core/release.ts';
-import type { ReleaseView } from '../../lambdas/core/view.ts';
-import {
-  api,
-  type LocalProcess,
-  removeDataDir,
-  startLocalProcess,
-  tempDataDir,
-  tokenFor,
-} from '../support/local-process.ts';
+import { create, type Driver, drive, driver, eventTypes, read, satisfy, until } from '../support/drive.ts';
+import { api, removeDataDir, startLocalProcess, tempDataDir } from '../support/local-process.ts';
 
 /** A week in about two seconds. */
 const TIME_SCALE = '302400';
-
-interface Driver {
-  readonly local: LocalProcess;
-  token(roles: string[]): Promise<string>;
-}
-
-function driver(local: LocalProcess): Driver {
-  const cache = new Map<string, Promise<string>>();
-  return {
-    local,
-    token(roles) {
-      const key = roles.join(',');
-      let found = cache.get(key);
-      if (!found) {
-        found = tokenFor(local.dataDir, `user-${key}`, roles);
-        cache.set(key, found);
-      }
-      return found;
-    },
-  };
-}
-
-async function read(d: Driver, id: string): Promise<ReleaseView> {
-  const response = await api(d.local.url, 'GET', `/releases/${id}`, { token: await d.token(['release-manager']) });
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-  return response.body as ReleaseView;
-}
-
-async function until(d: Driver, id: string, what: string, test: (view: ReleaseView) => boolean): Promise<ReleaseView> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const view = await read(d, id);
-    if (test(view)) return view;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${view.status} ${JSON.stringify(view.waitingFor)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Does what the release waits for now, as the team would: ticks what is missing, signs as each missing role. */
-async function satisfy(d: Driver, view: ReleaseView): Promise<void> {
-  const waiting = view.waitingFor;
-  assert.ok(waiting);
-  const team = await d.token(['qa-lead']);
-  await Promise.all(
-    (waiting.missingItems ?? []).map(async (item) => {
-      const response = await api(d.local.url, 'PATCH', `/releases/${view.id}/items/${item.id}`, {
-        token: team,
-        body: { status: 'done', evidence: { note: 'verified' } },
-      });
-      assert.equal(response.status, 200, JSON.stringify(response.body));
-    }),
-  );
-  for (const role of waiting.missingSignoffs ?? []) {
-    const gate = waiting.kind === 'rollback' ? 'rollback' : waiting.gate;
-    const response = await api(d.local.url, 'POST', `/releases/${view.id}/signoffs`, {
-      token: await d.token([role]),
-      body: { gate, role, decision: 'approve', comment: 'looks good' },
-    });
-    assert.equal(response.status, 200, JSON.stringify(response.body));
-  }
-}
-
-/** Satisfies each wait in turn while the release is in one of the given statuses; windows pass by themselves. */
-async function drive(d: Driver, id: string, through: readonly ReleaseStatus[]): Promise<ReleaseView> {
-  for (;;) {
-    const view = await read(d, id);
-    if (!through.includes(view.status)) return view;
-    if (view.waitingFor?.kind !== 'window') await satisfy(d, view);
-    await until(d, id, 'the next wait', (next) => next.wait?.id !== view.wait?.id || !through.includes(next.status));
-  }
-}
-
-async function create(d: Driver, templateId: string): Promise<ReleaseView> {
-  const response = await api(d.local.url, 'POST', '/releases', {
-    token: await d.token(['release-manager']),
-    body: { templateId, name: `${templateId} release`, version: '1.0.0' },
-  });
-  assert.equal(response.status, 201, JSON.stringify(response.body));
-  return response.body as ReleaseView;
-}
-
-async function eventTypes(d: Driver, id: string): Promise<string[]> {
-  const response = await api(d.local.url, 'GET', `/releases/${id}/events?limit=200`, {
-    token: await d.token(['release-manager']),
-  });
-  return response.body.items.map((event: { type: string }) => event.type);
-}
 
 describe('the release workflow over the local HTTP API', () => {
   let dataDir: string;

@@ -116,18 +116,20 @@ describe('cdk-nag AwsSolutions', () => {
       acks.filter((ack) => ack.id === 'AwsSolutions-APIG4').map((ack) => ack.path),
       ['Shipgate/Api/HttpApi/GET--health'],
     );
-    // The X-Ray (and, for the state machine, log delivery) `*` is acknowledged on each role's own policy, never
-    // higher up: every API function, the workflow function, the notifier and the state machine.
+    // The X-Ray (and, for the state machines, log delivery) `*` is acknowledged on each role's own policy, never
+    // higher up: every API function, the workflow and escalation functions, the notifier and both state machines.
     const star = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').map((ack) => ack.path);
-    assert.equal(star.length, stack.api.functions.size + 3);
+    assert.equal(star.length, stack.api.functions.size + 5);
     for (const ackPath of star) {
       assert.match(
         ackPath,
-        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|StateMachineRole)|Notifications\/notifierServiceRole)\/DefaultPolicy$/,
+        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|escalationServiceRole|StateMachineRole|EscalationStateMachineRole)|Notifications\/notifierServiceRole)\/DefaultPolicy$/,
       );
     }
     assert.ok(star.includes('Shipgate/Workflow/workflowServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/StateMachineRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Workflow/escalationServiceRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Workflow/EscalationStateMachineRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Notifications/notifierServiceRole/DefaultPolicy'));
     // The executions wildcard, on the policy of each route that stops or describes executions, and nowhere else.
     const stateMachine = stack.resolve(stack.workflow.stateMachine.stateMachineArn) as { Ref: string };

@@ -9,7 +9,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
-import { NOTIFIER_FUNCTION, type RouteDef, routeEntry, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
+import {
+  ESCALATION_FUNCTION,
+  NOTIFIER_FUNCTION,
+  type RouteDef,
+  routeEntry,
+  routes,
+  WORKFLOW_FUNCTION,
+} from '../../lambdas/http/routes.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 
@@ -87,7 +94,10 @@ interface Deployed {
   readonly fn: ShipgateFunction;
 }
 
-/** Every function of the stack: one per route, the workflow function the state machine invokes, and the notifier. */
+/**
+ * Every function of the stack: one per route, the workflow and escalation functions the state machines invoke, and
+ * the notifier.
+ */
 const deployedFunctions = (): Deployed[] => [
   ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
   {
@@ -95,6 +105,12 @@ const deployedFunctions = (): Deployed[] => [
     entry: WORKFLOW_FUNCTION.entry,
     tables: WORKFLOW_FUNCTION.tables,
     fn: stack.workflow.function,
+  },
+  {
+    id: ESCALATION_FUNCTION.id,
+    entry: ESCALATION_FUNCTION.entry,
+    tables: ESCALATION_FUNCTION.tables,
+    fn: stack.workflow.escalationFunction,
   },
   {
     id: NOTIFIER_FUNCTION.id,
@@ -207,9 +223,10 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test('one function per route plus the workflow function and the notifier, each bundling its handler as ESM', () => {
+  test('one function per route plus the workflow, escalation and notifier functions, each bundling its handler as ESM', () => {
     assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + 2);
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 3);
+    assert.equal(deployedFunctions().length, routes.length + 3);
     for (const { id, entry, fn } of deployedFunctions()) {
       const asset = fn.node.tryFindChild('Code');
       assert.ok(asset instanceof Asset, `${id} has a bundled code asset`);
@@ -227,9 +244,11 @@ describe('functions', () => {
   test('every function runs Node.js 24 on arm64 with active tracing, source maps and Powertools', () => {
     const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
     assert.ok(functions.length >= routes.length);
-    // The workflow function's tasks and the notifier's batches get more time: a Step Functions or a stream retry
-    // costs more than an HTTP one.
-    const longer = [stack.workflow.function, stack.notifications.notifier].map((f) => logicalIdOf(f.functionName));
+    // The state machines' tasks and the notifier's batches get more time: a Step Functions or a stream retry costs
+    // more than an HTTP one.
+    const longer = [stack.workflow.function, stack.workflow.escalationFunction, stack.notifications.notifier].map((f) =>
+      logicalIdOf(f.functionName),
+    );
     for (const [id, fn] of functions) {
       const props = fn.Properties ?? {};
       const runtime = String(props.Runtime);
@@ -387,15 +406,17 @@ describe('permissions', () => {
   });
 
   test('only X-Ray and log delivery act on every resource ("*"): they have no resource-level permissions', () => {
-    assert.ok(stack.workflow.stateMachine.role);
-    const stateMachineRole = { Ref: logicalIdOf(stack.workflow.stateMachine.role.roleName) };
+    const stateMachineRoles = [stack.workflow.stateMachine, stack.workflow.escalations].map((stateMachine) => {
+      assert.ok(stateMachine.role);
+      return { Ref: logicalIdOf(stateMachine.role.roleName) };
+    });
     let stateMachinePolicies = 0;
     for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
       const { PolicyDocument, Roles } = propsOf(policy) as {
         PolicyDocument: { Statement: Statement[] };
         Roles: unknown[];
       };
-      const ofStateMachine = Roles.some((role) => isDeepStrictEqual(role, stateMachineRole));
+      const ofStateMachine = Roles.some((role) => stateMachineRoles.some((sm) => isDeepStrictEqual(role, sm)));
       if (ofStateMachine) stateMachinePolicies += 1;
       const onEverything = PolicyDocument.Statement.filter((statement) =>
         (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).some(
@@ -427,7 +448,7 @@ describe('permissions', () => {
         id,
       );
     }
-    assert.equal(stateMachinePolicies, 1);
+    assert.equal(stateMachinePolicies, 2);
   });
 
   test('no policy in the stack allows deleting, scanning, or any wildcard action', () => {
@@ -533,7 +554,7 @@ describe('stack', () => {
     assert.deepEqual(stack.tags.tagValues(), { app: 'shipgate' });
   });
 
-  test('outputs the API URL, the user pool, both client ids, the token endpoint, the table and the state machine', () => {
+  test('outputs the API URL, the user pool, both client ids, the token endpoint, the table and the state machines', () => {
     // The notifications outputs are checked by the notifications test.
     template.hasOutput('ApiUrl', { Value: stack.resolve(stack.api.url) });
     template.hasOutput('UserPoolId', { Value: { Ref: logicalIdOf(stack.auth.userPool.userPoolId) } });
@@ -555,6 +576,13 @@ describe('stack', () => {
     });
     template.hasOutput('ReleasesTableName', { Value: { Ref: 'Releases' } });
     template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine.stateMachineArn) } });
+    template.hasOutput('EscalationStateMachineArn', {
+      Value: { Ref: logicalIdOf(stack.workflow.escalations.stateMachineArn) },
+    });
+    assert.notDeepEqual(
+      stack.resolve(stack.workflow.escalations.stateMachineArn),
+      stack.resolve(stack.workflow.stateMachine.stateMachineArn),
+    );
   });
 
   test('props reach the stage and the log groups', () => {

@@ -344,3 +344,213 @@ describe('local Step Functions endpoint', { timeout: 10_000 }, () => {
     await workflow.stop(executionArnOf('never-started'), 'nothing to stop');
   });
 });
+
+describe('one endpoint serving two engines', { timeout: 10_000 }, () => {
+  const releaseArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:sfn-endpoint-release';
+  const escalationArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:sfn-endpoint-escalation';
+  const executionOf = (machineArn: string, name: string) =>
+    `${machineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+  /** The escalation chain in small: page someone, wait for the acknowledgement, record who acknowledged. */
+  const escalationDefinition = {
+    StartAt: 'Page',
+    States: {
+      Page: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: {
+          FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:page',
+          Payload: { 'taskToken.$': '$$.Task.Token' },
+        },
+        TimeoutSeconds: 3600,
+        ResultPath: '$.ack',
+        Next: 'Acknowledged',
+      },
+      Acknowledged: { Type: 'Pass', Result: 'acknowledged', ResultPath: '$.outcome', End: true },
+    },
+  };
+
+  /** Task tokens by execution ARN and the handler that received them, to prove which engine issued each. */
+  const issued = new Map<string, Deferred<string>>();
+  const slot = (key: string): Deferred<string> => {
+    let entry = issued.get(key);
+    if (!entry) {
+      entry = deferred<string>();
+      issued.set(key, entry);
+    }
+    return entry;
+  };
+  const tokenHandler =
+    (label: string) =>
+    (_payload: unknown, context: { executionArn: string; taskToken?: string }): void => {
+      if (context.taskToken) slot(`${label} ${context.executionArn}`).resolve(context.taskToken);
+    };
+
+  let release: LocalWorkflowEngine;
+  let escalation: LocalWorkflowEngine;
+  let shared: SfnEndpoint;
+  let sfn: SFNClient;
+
+  before(async () => {
+    release = createLocalWorkflowEngine({
+      definition,
+      stateMachineArn: releaseArn,
+      resolveHandler: (name) => (name.endsWith(':gate') ? tokenHandler('gate') : undefined),
+    });
+    escalation = createLocalWorkflowEngine({
+      definition: escalationDefinition,
+      stateMachineArn: escalationArn,
+      resolveHandler: (name) => (name.endsWith(':page') ? tokenHandler('page') : undefined),
+    });
+    shared = await startSfnEndpoint({ engines: [release, escalation] });
+    sfn = clientFor(shared.endpoint);
+  });
+
+  after(async () => {
+    sfn.destroy();
+    await shared.close();
+    release.close();
+    escalation.close();
+  });
+
+  /** Starts `name` on both state machines through the SDK and waits for both tokens. */
+  async function startBoth(name: string) {
+    const onRelease = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: releaseArn, name, input: JSON.stringify({ releaseId: name }) }),
+    );
+    const onEscalation = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: escalationArn, name, input: JSON.stringify({ incident: name }) }),
+    );
+    assert.equal(onRelease.executionArn, executionOf(releaseArn, name));
+    assert.equal(onEscalation.executionArn, executionOf(escalationArn, name));
+    const releaseExecution = executionOf(releaseArn, name);
+    const escalationExecution = executionOf(escalationArn, name);
+    return {
+      releaseExecution,
+      escalationExecution,
+      releaseToken: await slot(`gate ${releaseExecution}`).promise,
+      escalationToken: await slot(`page ${escalationExecution}`).promise,
+    };
+  }
+
+  it('gives engines with different stateMachineArn options distinct ARNs', () => {
+    assert.equal(release.stateMachineArn, releaseArn);
+    assert.equal(escalation.stateMachineArn, escalationArn);
+  });
+
+  it('starts on each state machine and describes each execution through the right engine', async () => {
+    // The same execution name on both machines: only the state machine name in the ARN tells them apart.
+    const { releaseExecution, escalationExecution } = await startBoth('same-name');
+    assert.equal(release.describeExecution(releaseExecution).status, 'RUNNING');
+    assert.equal(escalation.describeExecution(escalationExecution).status, 'RUNNING');
+
+    const onRelease = await sfn.send(new DescribeExecutionCommand({ executionArn: releaseExecution }));
+    assert.equal(onRelease.stateMachineArn, releaseArn);
+    assert.equal(onRelease.input, JSON.stringify({ releaseId: 'same-name' }));
+    const onEscalation = await sfn.send(new DescribeExecutionCommand({ executionArn: escalationExecution }));
+    assert.equal(onEscalation.stateMachineArn, escalationArn);
+    assert.equal(onEscalation.input, JSON.stringify({ incident: 'same-name' }));
+
+    // Stopping one leaves the other running.
+    await sfn.send(new StopExecutionCommand({ executionArn: escalationExecution, error: 'Resolved' }));
+    assert.equal(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: escalationExecution }))).status,
+      'ABORTED',
+    );
+    assert.equal((await sfn.send(new DescribeExecutionCommand({ executionArn: releaseExecution }))).status, 'RUNNING');
+    await sfn.send(new StopExecutionCommand({ executionArn: releaseExecution }));
+  });
+
+  it("resumes B's execution with B's token and leaves A's waiting; a used token is then TaskTimedOut", async () => {
+    const { releaseExecution, escalationExecution, releaseToken, escalationToken } = await startBoth('tokens');
+    assert.notEqual(releaseToken, escalationToken);
+
+    // The escalation engine is second: the release engine is asked first and does not know the token.
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: escalationToken }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: escalationToken, output: '{"by":"oncall"}' }));
+    const escalated = await escalation.whenSettled(escalationExecution);
+    assert.equal(escalated.status, 'SUCCEEDED');
+    assert.deepEqual(JSON.parse(escalated.output ?? 'null'), {
+      incident: 'tokens',
+      ack: { by: 'oncall' },
+      outcome: 'acknowledged',
+    });
+    const waiting = await sfn.send(new DescribeExecutionCommand({ executionArn: releaseExecution }));
+    assert.equal(waiting.status, 'RUNNING');
+    assert.equal(release.describeExecution(releaseExecution).output, undefined);
+
+    for (const send of [
+      () => sfn.send(new SendTaskSuccessCommand({ taskToken: escalationToken, output: '{}' })),
+      () => sfn.send(new SendTaskFailureCommand({ taskToken: escalationToken, error: 'Rejected' })),
+      () => sfn.send(new SendTaskHeartbeatCommand({ taskToken: escalationToken })),
+    ]) {
+      await assert.rejects(send(), (error) => error instanceof TaskTimedOut);
+    }
+
+    // A's token still works through the same endpoint, into A's Catch; then it too is spent.
+    await sfn.send(new SendTaskFailureCommand({ taskToken: releaseToken, error: 'Rejected', cause: 'no' }));
+    const released = await release.whenSettled(releaseExecution);
+    assert.equal(released.status, 'SUCCEEDED');
+    assert.equal(JSON.parse(released.output ?? 'null').outcome, 'rejected');
+    await assert.rejects(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: releaseToken, output: '{}' })),
+      (error) => error instanceof TaskTimedOut,
+    );
+  });
+
+  it('answers InvalidToken for a token no engine issued, on every token call', async () => {
+    for (const send of [
+      () => sfn.send(new SendTaskSuccessCommand({ taskToken: 'garbage', output: '{}' })),
+      () => sfn.send(new SendTaskFailureCommand({ taskToken: 'garbage' })),
+      () => sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'garbage' })),
+    ]) {
+      await assert.rejects(send(), (error) => error instanceof InvalidToken);
+    }
+  });
+
+  it('answers StateMachineDoesNotExist and ExecutionDoesNotExist for machines it does not serve', async () => {
+    const otherArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:sfn-endpoint-other';
+    await assert.rejects(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: otherArn, name: 'x', input: '{}' })),
+      (error) => error instanceof StateMachineDoesNotExist,
+    );
+    // The state machine of the single-engine suite is not behind this endpoint.
+    await assert.rejects(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'x', input: '{}' })),
+      (error) => error instanceof StateMachineDoesNotExist,
+    );
+    await assert.rejects(
+      sfn.send(new DescribeExecutionCommand({ executionArn: executionOf(otherArn, 'x') })),
+      (error) => error instanceof ExecutionDoesNotExist,
+    );
+    await assert.rejects(
+      sfn.send(new StopExecutionCommand({ executionArn: executionOf(otherArn, 'x') })),
+      (error) => error instanceof ExecutionDoesNotExist,
+    );
+    // A known machine, an execution it never ran.
+    await assert.rejects(
+      sfn.send(new DescribeExecutionCommand({ executionArn: executionOf(escalationArn, 'never-started') })),
+      (error) => error instanceof ExecutionDoesNotExist,
+    );
+  });
+
+  it('refuses, before listening, engine sets it could not route', async () => {
+    const unused = { definition: escalationDefinition, resolveHandler: () => undefined };
+    const sameName = createLocalWorkflowEngine({
+      ...unused,
+      stateMachineArn: escalationArn.replace('us-east-1', 'eu-west-1'),
+    });
+    const defaultA = createLocalWorkflowEngine(unused);
+    const defaultB = createLocalWorkflowEngine(unused);
+    const qualified = createLocalWorkflowEngine({ ...unused, stateMachineArn: `${escalationArn}:live` });
+    try {
+      assert.notEqual(sameName.stateMachineArn, escalation.stateMachineArn);
+      await assert.rejects(startSfnEndpoint({ engines: [escalation, sameName] }), /share the state machine name/);
+      await assert.rejects(startSfnEndpoint({ engines: [defaultA, defaultB] }), /share the state machine name/);
+      await assert.rejects(startSfnEndpoint({ engines: [] }), TypeError);
+      await assert.rejects(startSfnEndpoint({ engines: [qualified] }), /not a state machine ARN/);
+    } finally {
+      for (const engine of [sameName, defaultA, defaultB, qualified]) engine.close();
+    }
+  });
+});

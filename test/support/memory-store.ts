@@ -14,6 +14,7 @@ import type { Template } from '../../lambdas/core/template.ts';
 
 interface Stored {
   task?: { waitId: string; token: string } | undefined;
+  escalationTask?: { escalationId: string; token: string } | undefined;
   release: Release;
   template: Template;
   items: Map<string, ItemState>;
@@ -49,6 +50,7 @@ export class MemoryReleaseStore implements ReleaseStore {
       items: stored.items,
       signoffs: stored.signoffs,
       task: stored.task,
+      escalationTask: stored.escalationTask,
     });
   }
 
@@ -96,6 +98,14 @@ export class MemoryReleaseStore implements ReleaseStore {
     const stored = this.#stored(releaseId);
     if (stored.release.wait?.id !== waitId) return false;
     stored.task = { waitId, token: taskToken };
+    return true;
+  }
+
+  async saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean> {
+    const stored = this.#stored(releaseId);
+    const escalation = stored.release.escalation;
+    if (escalation?.id !== escalationId || escalation.state !== 'paging') return false;
+    stored.escalationTask = { escalationId, token: taskToken };
     return true;
   }
 

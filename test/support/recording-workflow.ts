@@ -6,6 +6,7 @@ export class RecordingWorkflow implements WorkflowEngine {
   readonly succeeded: { token: string; output: Readonly<Record<string, unknown>> }[] = [];
   readonly failed: { token: string; error: string; cause: string }[] = [];
   readonly stopped: { executionId: string; cause: string }[] = [];
+  readonly escalations: { releaseId: string; escalationId: string }[] = [];
 
   async start(releaseId: string, options: { readonly resume?: boolean } = {}): Promise<string> {
     this.started.push({ releaseId, resume: options.resume ?? false });
@@ -24,5 +25,10 @@ export class RecordingWorkflow implements WorkflowEngine {
 
   async stop(executionId: string, cause: string): Promise<void> {
     this.stopped.push({ executionId, cause });
+  }
+
+  async startEscalation(releaseId: string, escalationId: string): Promise<string> {
+    this.escalations.push({ releaseId, escalationId });
+    return `escalation:${releaseId}:${escalationId}`;
   }
 }

@@ -5,17 +5,36 @@ import type { WorkflowEngine } from '../../lambdas/core/ports.ts';
 import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
 import type { Template } from '../../lambdas/core/template.ts';
 import { workflowDefinition } from '../../lambdas/workflow/definition.ts';
+import { escalationDefinition } from '../../lambdas/workflow/escalation-definition.ts';
+import { runEscalationTask } from '../../lambdas/workflow/escalation-task.ts';
 import { runWorkflowTask } from '../../lambdas/workflow/task.ts';
 import { createLocalWorkflowEngine, type LocalWorkflowEngine } from '../../local/workflow-engine.ts';
 import { sequentialIds } from './fixtures.ts';
 import { MemoryReleaseStore } from './memory-store.ts';
 
 const FUNCTION = 'local-workflow-function';
+const ESCALATION_FUNCTION = 'local-escalation-function';
 
-/** The WorkflowEngine port over the local engine, with the SDK's "gone token" semantics. */
-export function engineWorkflow(engine: LocalWorkflowEngine): WorkflowEngine {
-  const gone = (error: unknown) =>
-    error instanceof Error && ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes(error.name);
+const gone = (error: unknown) =>
+  error instanceof Error && ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes(error.name);
+
+/** The WorkflowEngine port over the local engines, with the SDK's "gone token" semantics. */
+export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalWorkflowEngine): WorkflowEngine {
+  const engines = escalations ? [engine, escalations] : [engine];
+  /** A token belongs to one engine: try each, as the local Step Functions endpoint does. */
+  const answer = (send: (target: LocalWorkflowEngine) => void): boolean => {
+    let last: unknown;
+    for (const target of engines) {
+      try {
+        send(target);
+        return true;
+      } catch (error) {
+        last = error;
+      }
+    }
+    if (gone(last)) return false;
+    throw last;
+  };
   return {
     async start(releaseId, options = {}) {
       const name = options.resume ? `${releaseId}-resume-${Date.now()}` : releaseId;
@@ -25,22 +44,17 @@ export function engineWorkflow(engine: LocalWorkflowEngine): WorkflowEngine {
       }).executionArn;
     },
     async succeed(taskToken, output) {
-      try {
-        engine.sendTaskSuccess({ taskToken, output: JSON.stringify(output) });
-        return true;
-      } catch (error) {
-        if (gone(error)) return false;
-        throw error;
-      }
+      return answer((target) => target.sendTaskSuccess({ taskToken, output: JSON.stringify(output) }));
     },
     async fail(taskToken, error, cause) {
-      try {
-        engine.sendTaskFailure({ taskToken, error, cause });
-        return true;
-      } catch (caught) {
-        if (gone(caught)) return false;
-        throw caught;
-      }
+      return answer((target) => target.sendTaskFailure({ taskToken, error, cause }));
+    },
+    async startEscalation(releaseId, escalationId) {
+      if (!escalations) throw new Error('no escalation engine');
+      return escalations.startExecution({
+        name: `${releaseId}-${escalationId}`,
+        input: JSON.stringify({ releaseId, escalationId }),
+      }).executionArn;
     },
     async stop(executionId, cause) {
       try {
@@ -64,15 +78,35 @@ export function workflowHarness(templates: readonly Template[], options: { timeS
     // Time is scaled once, by the core rules that compute every timeout.
     timeScale: 1,
   });
+  const escalations = createLocalWorkflowEngine({
+    definition: escalationDefinition(ESCALATION_FUNCTION),
+    stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:shipgate-local-escalation',
+    resolveHandler: (name) => {
+      const current = useCases.current;
+      return name === ESCALATION_FUNCTION && current ? (payload) => runEscalationTask(current, payload) : undefined;
+    },
+    timeScale: 1,
+  });
   const service = makeReleasesService({
     store,
     templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
     clock: { now: () => new Date() },
     ids: sequentialIds(),
-    workflow: engineWorkflow(engine),
+    workflow: engineWorkflow(engine, escalations),
     timeScale: options.timeScale ?? 1,
     backoff: async () => undefined,
   });
   useCases.current = service;
-  return { store, engine, service };
+  return {
+    store,
+    engine: {
+      close: () => {
+        engine.close();
+        escalations.close();
+      },
+      whenSettled: engine.whenSettled.bind(engine),
+    },
+    escalations,
+    service,
+  };
 }

@@ -209,3 +209,42 @@ describe('release workflow on the local engine', () => {
     );
   });
 });
+
+describe('escalation on the local engine', () => {
+  async function rollingBack(h: Harness) {
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+    await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
+    await h.service.requestRollback(rm, created.id, 'checkout errors');
+    return created.id;
+  }
+
+  const pagedLevels = async (h: Harness, id: string) =>
+    (await h.service.listEvents(rm, id, { limit: 1000 })).items
+      .filter((event) => event.type === 'escalation.paged')
+      .map((event) => event.data.level);
+
+  it('pages level 1, 2 and 3 while nobody acknowledges, then stops', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const id = await rollingBack(h);
+    const exhausted = await until(h, id, 'the chain to run out', (view) => view.escalation?.state === 'exhausted');
+    assert.equal(exhausted.escalation?.level, 3);
+    assert.deepEqual(await pagedLevels(h, id), [1, 2, 3]);
+  });
+
+  it('stops at level 1 when someone acknowledges, and records who', async () => {
+    const h = workflowHarness([toolbox], { timeScale: 60 });
+    harness = h;
+    const id = await rollingBack(h);
+    await until(h, id, 'level 1 paged', (view) => view.escalation?.level === 1);
+    const engineeringLead = user('erin', ['engineering-lead']);
+    await assert.rejects(h.service.acknowledge(user('pat', ['product-manager-intern']), id), /release:acknowledge/);
+    const acked = await h.service.acknowledge(engineeringLead, id, 'looking at it');
+    assert.equal(acked.escalation?.state, 'acknowledged');
+    assert.equal(acked.escalation?.acknowledgedBy?.id, 'erin');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await pagedLevels(h, id), [1]);
+    await assert.rejects(h.service.acknowledge(engineeringLead, id), /already acknowledged/);
+  });
+});

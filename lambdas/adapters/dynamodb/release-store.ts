@@ -75,6 +75,7 @@ function releaseOf(row: Row): Release {
     wait: row.wait,
     executionId: row.executionId,
     rollback: row.rollback,
+    escalation: row.escalation,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -170,7 +171,11 @@ export class DynamoReleaseStore implements ReleaseStore {
       typeof meta.taskToken === 'string' && typeof meta.taskWaitId === 'string'
         ? { waitId: meta.taskWaitId, token: meta.taskToken }
         : undefined;
-    return { release: releaseOf(meta), template, items, signoffs, task };
+    const escalationTask =
+      typeof meta.escalationToken === 'string' && typeof meta.escalationTokenId === 'string'
+        ? { escalationId: meta.escalationTokenId, token: meta.escalationToken }
+        : undefined;
+    return { release: releaseOf(meta), template, items, signoffs, task, escalationTask };
   }
 
   async getHeader(releaseId: string): Promise<Release | undefined> {
@@ -273,6 +278,31 @@ export class DynamoReleaseStore implements ReleaseStore {
           ConditionExpression: '#wait.#id = :wait',
           ExpressionAttributeNames: { '#token': 'taskToken', '#tokenWait': 'taskWaitId', '#wait': 'wait', '#id': 'id' },
           ExpressionAttributeValues: { ':token': taskToken, ':wait': waitId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: pk(releaseId), sk: META },
+          UpdateExpression: 'SET #token = :token, #tokenId = :id',
+          ConditionExpression: '#escalation.#id = :id AND #escalation.#state = :paging',
+          ExpressionAttributeNames: {
+            '#token': 'escalationToken',
+            '#tokenId': 'escalationTokenId',
+            '#escalation': 'escalation',
+            '#id': 'id',
+            '#state': 'state',
+          },
+          ExpressionAttributeValues: { ':token': taskToken, ':id': escalationId, ':paging': 'paging' },
         }),
       );
       return true;

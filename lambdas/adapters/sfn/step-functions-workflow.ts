@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { WorkflowEngine } from '../../core/ports.ts';
 import type { WorkflowInput } from '../../workflow/definition.ts';
+import type { EscalationInput } from '../../workflow/escalation-definition.ts';
 
 export interface StepFunctionsWorkflowOptions {
   readonly client: SFNClient;
@@ -21,6 +22,8 @@ export interface StepFunctionsWorkflowOptions {
    * function, so the function cannot refer back): it only answers the task tokens it is handed.
    */
   readonly stateMachineArn?: string | undefined;
+  /** Needed to start escalations (the release workflow's function and the API routes that respond). */
+  readonly escalationStateMachineArn?: string | undefined;
 }
 
 /** A token the service no longer waits on: the wait ended another way, which is not an error for the caller. */
@@ -33,10 +36,28 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 export class StepFunctionsWorkflow implements WorkflowEngine {
   readonly #client: SFNClient;
   readonly #stateMachineArn: string | undefined;
+  readonly #escalationStateMachineArn: string | undefined;
 
   constructor(options: StepFunctionsWorkflowOptions) {
     this.#client = options.client;
     this.#stateMachineArn = options.stateMachineArn;
+    this.#escalationStateMachineArn = options.escalationStateMachineArn;
+  }
+
+  async startEscalation(releaseId: string, escalationId: string): Promise<string> {
+    const stateMachineArn = this.#escalationStateMachineArn;
+    if (!stateMachineArn) throw new Error('this function is not wired to the escalation state machine');
+    const name = `${releaseId}-${escalationId}`.slice(0, 80);
+    const input: EscalationInput = { releaseId, escalationId };
+    try {
+      const { executionArn } = await this.#client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return executionArn ?? executionArnOf(stateMachineArn, name);
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists) return executionArnOf(stateMachineArn, name);
+      throw error;
+    }
   }
 
   async start(releaseId: string, options: { readonly resume?: boolean } = {}): Promise<string> {
