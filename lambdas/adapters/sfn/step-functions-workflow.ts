@@ -47,17 +47,8 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
   async startEscalation(releaseId: string, escalationId: string): Promise<string> {
     const stateMachineArn = this.#escalationStateMachineArn;
     if (!stateMachineArn) throw new Error('this function is not wired to the escalation state machine');
-    const name = `${releaseId}-${escalationId}`.slice(0, 80);
     const input: EscalationInput = { releaseId, escalationId };
-    try {
-      const { executionArn } = await this.#client.send(
-        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
-      );
-      return executionArn ?? executionArnOf(stateMachineArn, name);
-    } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) return executionArnOf(stateMachineArn, name);
-      throw error;
-    }
+    return this.#startNamed(stateMachineArn, `${releaseId}-${escalationId}`.slice(0, 80), input);
   }
 
   async start(releaseId: string, options: { readonly resume?: boolean } = {}): Promise<string> {
@@ -66,6 +57,11 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
     // The first execution is named after the release, so a retried start cannot start a second one.
     const name = options.resume ? `${releaseId}-resume-${Date.now()}` : releaseId;
     const input: WorkflowInput = { releaseId, ...(options.resume ? { resume: true } : {}) };
+    return this.#startNamed(stateMachineArn, name, input);
+  }
+
+  /** Starts a named execution; one of that name already started is the same execution (names are idempotent). */
+  async #startNamed(stateMachineArn: string, name: string, input: object): Promise<string> {
     try {
       const { executionArn } = await this.#client.send(
         new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
