@@ -420,6 +420,8 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
     publish: (notification) => track(() => publish(notification)),
     subscribe: (contact, filterPolicy) => track(() => subscribe(contact, filterPolicy)),
     unsubscribe: (contact) => track(() => unsubscribe(contact)),
+    // Locally nobody confirms a subscription by email: each is confirmed when it is made.
+    refresh: async (contact) => [...contact.subscriptions],
     list,
     close() {
       closed = true;

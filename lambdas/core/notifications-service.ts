@@ -79,9 +79,18 @@ export function makeNotificationsService(deps: NotificationsServiceDeps) {
       return contact;
     },
 
+    /** Contacts with the current state of their subscriptions (SNS is asked only about pending ones). */
     async listContacts(actor: Actor, query: PageQuery): Promise<Page<Contact>> {
       authorize(actor, { kind: 'manage-contacts' });
-      return store.listContacts(query);
+      const page = await store.listContacts(query);
+      const items = await Promise.all(
+        page.items.map(async (contact) =>
+          contact.subscriptions.some((subscription) => subscription.state !== 'confirmed')
+            ? { ...contact, subscriptions: await notifier.refresh(contact) }
+            : contact,
+        ),
+      );
+      return { ...page, items };
     },
 
     async removeContact(actor: Actor, contactId: string): Promise<Contact> {

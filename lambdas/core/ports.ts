@@ -89,6 +89,8 @@ export interface Notifier {
   subscribe(contact: Contact, filterPolicy: FilterPolicy): Promise<Subscription[]>;
   /** Removes the contact's subscriptions. */
   unsubscribe(contact: Contact): Promise<void>;
+  /** The contact's subscriptions with their current state (an email subscription is confirmed by its owner). */
+  refresh(contact: Contact): Promise<Subscription[]>;
 }
 
 /** Where contacts and the notification outbox live. */

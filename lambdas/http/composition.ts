@@ -94,6 +94,7 @@ export function notificationsService(): NotificationsService {
             publish: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
             subscribe: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
             unsubscribe: () => Promise.reject(new Error('this function is not wired to the release-events topic')),
+            refresh: (contact) => Promise.resolve([...contact.subscriptions]),
           });
     const tableName = config.releasesTable;
     notifications = makeNotificationsService({

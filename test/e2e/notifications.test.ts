@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { ReleaseView } from '../../lambdas/core/view.ts';
+import { drive, driver } from '../support/drive.ts';
 import {
   api,
   type LocalProcess,
@@ -171,5 +172,48 @@ describe('notifications through the local runtime', () => {
       smtp.mails.find((m) => m.to.includes('staying@example.com') && /technical-lead/.test(subjectOf(m))),
     );
     assert.ok(!smtp.mails.some((m) => m.to.includes('leaving@example.com')));
+  });
+
+  it('tells each contact of a full release exactly what concerns their role, from creation to the announcement', async () => {
+    const endpoints = {
+      manager: 'manager@example.com',
+      devops: '+14155550777',
+      stakeholder: 'board@example.com',
+    };
+    await contact({ name: 'Release manager', email: endpoints.manager, roles: ['release-manager'] });
+    await contact({ name: 'DevOps', phone: endpoints.devops, roles: ['devops-lead'] });
+    await contact({ name: 'Board', email: endpoints.stakeholder, roles: ['stakeholder'] });
+    const created = await api(local.url, 'POST', '/releases', {
+      token: rm,
+      body: { templateId: 'toolboxai-v1', name: 'ToolBoxAI 1.1.1', version: '1.1.1' },
+    });
+    const id = (created.body as ReleaseView).id;
+    const end = await drive(driver(local), id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING', 'MONITORING', 'CONFIRMING']);
+    assert.equal(end.status, 'COMPLETED');
+    const received = async (endpoint: string) => {
+      const response = await api(local.url, 'GET', `/notifications?releaseId=${id}&limit=1000`, { token: rm });
+      return (response.body.items as { endpoint: string; type: string }[])
+        .filter((entry) => entry.endpoint === endpoint)
+        .map((entry) => entry.type)
+        .reverse();
+    };
+    const announced = await eventually('the announcement', async () =>
+      (await received(endpoints.stakeholder)).length > 0 ? received(endpoints.stakeholder) : undefined,
+    );
+    assert.deepEqual(announced, ['release.announced'], 'stakeholders hear only the announcement');
+    const manager = await received(endpoints.manager);
+    assert.equal(manager.filter((type) => type === 'phase.advanced').length, 4, manager.join(', '));
+    assert.ok(manager.includes('release.created') && manager.includes('release.completed'), manager.join(', '));
+    assert.equal(manager.filter((type) => type === 'window.passed').length, 3, manager.join(', '));
+    assert.ok(!manager.some((type) => type === 'escalation' || type.startsWith('rollback.')), manager.join(', '));
+    const devops = await received(endpoints.devops);
+    assert.equal(devops.filter((type) => type === 'step.started').length, 4, devops.join(', '));
+    assert.equal(devops.filter((type) => type === 'step.completed').length, 4, devops.join(', '));
+    assert.deepEqual(
+      devops.filter((type) => type === 'signoff.requested'),
+      ['signoff.requested'],
+      'asked once, for the devops-lead sign-off of the pre-release gate',
+    );
+    assert.ok(!devops.some((type) => type.startsWith('window.')), 'windows go to the release manager and on-call');
   });
 });

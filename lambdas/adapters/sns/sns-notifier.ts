@@ -1,6 +1,12 @@
 // The Notifier port on Amazon SNS: one release-events topic, per-protocol messages, filter policies per contact.
 import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
-import { PublishCommand, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  NotFoundException,
+  PublishCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import type { Contact, FilterPolicy, Notification, Subscription } from '../../core/notification.ts';
 import { messageAttributes } from '../../core/notification.ts';
 import type { Notifier } from '../../core/ports.ts';
@@ -75,6 +81,26 @@ export class SnsNotifier implements Notifier {
       await this.unsubscribe({ ...contact, subscriptions: created }).catch(() => undefined);
       throw error;
     }
+  }
+
+  async refresh(contact: Contact): Promise<Subscription[]> {
+    return Promise.all(
+      contact.subscriptions.map(async (subscription) => {
+        if (subscription.state === 'confirmed' || !subscription.arn?.startsWith('arn:')) return subscription;
+        try {
+          const { Attributes } = await this.#client.send(
+            new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription.arn }),
+          );
+          return Attributes?.PendingConfirmation === 'false'
+            ? { ...subscription, state: 'confirmed' as const }
+            : subscription;
+        } catch (error) {
+          // An unconfirmed email subscription expires after three days: it is still pending as far as we know.
+          if (error instanceof NotFoundException) return subscription;
+          throw error;
+        }
+      }),
+    );
   }
 
   async unsubscribe(contact: Contact): Promise<void> {
