@@ -214,7 +214,9 @@ function gateOpened(ctx: Context): Draft[] {
   const gate = phase?.gate;
   if (!phase || !gate) return [];
   const status = gateStatus(ctx.agg, phase);
-  const missing = new Set(status?.missingSignoffs ?? []);
+  // The roles missing when the gate opened (recorded with the event), so a fast signer is still asked.
+  const recorded = ctx.event.data.missingSignoffs;
+  const missing = new Set(Array.isArray(recorded) ? recorded.map(String) : (status?.missingSignoffs ?? []));
   return gate.signoffs.flatMap((requirement, index) =>
     requirement.required && missing.has(requirement.role)
       ? [

@@ -260,7 +260,8 @@ function apply(draft: Draft, agg: ReleaseAggregate, outcome: Outcome, at: string
 }
 
 /** What to wait for next, given where the release stands; records the start of the wait. */
-function decide(draft: Draft, template: Template, now: Date, timeScale: number): Next {
+function decide(draft: Draft, agg: ReleaseAggregate, now: Date, timeScale: number): Next {
+  const template = agg.template;
   const release = draft.release;
   const at = now.toISOString();
   const seconds = (ms: number) => clampSeconds(ms / timeScale / 1000);
@@ -324,12 +325,15 @@ function decide(draft: Draft, template: Template, now: Date, timeScale: number):
   if (phase.gate) {
     const wait: Wait = { id: `gate:${phase.id}@${at}`, kind: 'gate', phase: phase.id, since: at };
     set(draft, { wait });
-    emit(draft, 'gate.opened', { phase: phase.id, gate: phase.gate.id });
+    // Who still has to sign is part of the event: a sign-off request goes to them even if they sign before the
+    // notification is processed.
+    const needs = gateStatus({ ...agg, release: draft.release }, phase)?.missingSignoffs ?? [];
+    emit(draft, 'gate.opened', { phase: phase.id, gate: phase.gate.id, missingSignoffs: [...needs] });
     const deadline = phase.gate.deadline;
     return { action: 'await', wait, timeoutSeconds: deadline ? seconds(durationMs(deadline)) : DEFAULT_WAIT_SECONDS };
   }
   enterNextPhase(draft, template, at);
-  return decide(draft, template, now, timeScale);
+  return decide(draft, agg, now, timeScale);
 }
 
 /**
@@ -356,7 +360,7 @@ export function transition(
     }
   }
   const applied = apply(draft, agg, outcome, now.toISOString());
-  const next = decide(draft, agg.template, now, timeScale);
+  const next = decide(draft, agg, now, timeScale);
   const changed = applied || draft.events.length > 0 || draft.release !== agg.release;
   const release = changed
     ? { ...draft.release, revision: agg.release.revision + 1, updatedAt: now.toISOString() }

@@ -204,6 +204,11 @@ describe('notifications through the local runtime', () => {
     const manager = await received(endpoints.manager);
     assert.equal(manager.filter((type) => type === 'phase.advanced').length, 4, manager.join(', '));
     assert.ok(manager.includes('release.created') && manager.includes('release.completed'), manager.join(', '));
+    assert.deepEqual(
+      manager.filter((type) => type === 'signoff.requested'),
+      ['signoff.requested'],
+      'asked once, for the release-manager sign-off of the confirmation gate',
+    );
     assert.equal(manager.filter((type) => type === 'window.passed').length, 3, manager.join(', '));
     assert.ok(!manager.some((type) => type === 'escalation' || type.startsWith('rollback.')), manager.join(', '));
     const devops = await received(endpoints.devops);
