@@ -153,6 +153,8 @@ function plan(ctx: Context): Draft[] {
       return one('rollback.triggered', 'critical', [RELEASE_MANAGER, ...level1, ...onCall], rollbackTriggered(ctx), {
         escalationLevel: ROLLBACK_PAGED_LEVEL,
       });
+    case 'rollback.proposed':
+      return one('rollback.triggered', 'critical', [RELEASE_MANAGER], rollbackProposed(ctx));
     case 'rollback.completed':
       return one('rollback.completed', 'info', [RELEASE_MANAGER, ...level1], rollbackCompleted(ctx), {
         escalationLevel: ROLLBACK_PAGED_LEVEL,
@@ -517,6 +519,24 @@ function rollbackTriggered(ctx: Context): Message {
     details: escalationChain(ctx),
     smsDetail: reason ? `Reason: ${oneLine(reason)}` : undefined,
     action: { ...look(ctx), label: 'Roll back:' },
+  };
+}
+
+function rollbackProposed(ctx: Context): Message {
+  const reason = str(ctx.event, 'reason');
+  return {
+    summary: 'rollback proposed, approval needed',
+    happened: `A rollback trigger fired for ${name(ctx)}${reason ? `: ${oneLine(reason)}` : ''}. This monitoring window asks the release manager before rolling back.`,
+    needed: [
+      'To roll back now:',
+      `    POST ${ctx.base}${ctx.releasePath}/rollback`,
+      '    content-type: application/json',
+      `    ${JSON.stringify({ reason: reason ?? 'trigger fired' })}`,
+      'To keep the release, do nothing: the window goes on, and the proposal stays in the audit trail.',
+    ],
+    details: [],
+    smsDetail: reason ? oneLine(reason) : undefined,
+    action: { label: 'Approve:', method: 'POST', path: `${ctx.releasePath}/rollback` },
   };
 }
 

@@ -1,4 +1,5 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
+import type { MetricSample } from './metrics.ts';
 import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notification.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release.ts';
 import type { Template } from './template.ts';
@@ -46,6 +47,10 @@ export interface ReleaseStore {
   saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean>;
   /** Keeps the escalation's acknowledgement token, if that escalation is still paging; false otherwise. */
   saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean>;
+  /** Keeps metric samples of a release (idempotent per sample: the same sample sent twice is kept once). */
+  saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void>;
+  /** A release's metric samples taken in [from, to], oldest first. */
+  listSamples(releaseId: string, range?: { readonly from?: string; readonly to?: string }): Promise<MetricSample[]>;
   /** The audit trail, oldest first. */
   listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>>;
 }

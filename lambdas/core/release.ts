@@ -63,6 +63,8 @@ export interface Release {
   /** The Step Functions execution driving the release. */
   readonly executionId?: string | undefined;
   readonly rollback?: RollbackInfo | undefined;
+  /** When production deployment started: metric samples before it are the baseline ("2x normal"). */
+  readonly productionStartedAt?: string | undefined;
   /** The escalation chain paging for this release, or the last one. */
   readonly escalation?: Escalation | undefined;
   /** Optimistic-concurrency counter of the release header; bumped by every sign-off and status change. */
@@ -123,6 +125,7 @@ export type AuditEventType =
   | 'rollback.started'
   | 'rollback.completed'
   | 'rollback.failed'
+  | 'rollback.proposed'
   | 'escalation.started'
   | 'escalation.paged'
   | 'escalation.acknowledged'

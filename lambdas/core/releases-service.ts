@@ -4,6 +4,8 @@ import { actorRef } from './actor.ts';
 import { NotFound, RuleViolation, StaleVersion } from './errors.ts';
 import type { EscalationNext } from './escalation.ts';
 import { acknowledge, acknowledgingRoles, escalationStep, startEscalation } from './escalation.ts';
+import type { Baselines, MetricSample, WindowReport } from './metrics.ts';
+import { breaches, captureBaseline, evaluateMetricItems, formatNumber, windowReport } from './metrics.ts';
 import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog, WorkflowEngine } from './ports.ts';
 import type {
@@ -21,6 +23,7 @@ import {
   decideSignoff,
   decideWithdrawal,
   findGate,
+  findPhase,
   gateStatus,
   isTerminal,
   itemIndex,
@@ -150,6 +153,85 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       // The change is saved; the workflow looks again when its wait is next re-checked or on POST /advance.
       reportWorkflowError(error, { releaseId });
     }
+  }
+
+  /** Requests a rollback on behalf of someone (a person, or Shipgate itself on a metric breach). */
+  async function rollBack(by: ActorRef, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
+    const agg = await retrying(async () => {
+      const current = await load(releaseId);
+      const at = now();
+      const requested = decideRollbackRequest(current.release, reason, by, at, trigger);
+      // A rollback pages the escalation chain's first level, until someone acknowledges.
+      const escalation = startEscalation(requested, current.template, 'rollback', reason, ids.eventId(), at);
+      const next = escalation?.release ?? requested;
+      await store.saveRelease(next, current.release.revision, [
+        event(releaseId, 'rollback.requested', by, at, { reason, ...(trigger ? { trigger } : {}) }),
+        ...(escalation ? events(releaseId, [escalation.event], by, at) : []),
+      ]);
+      return { ...current, release: next };
+    });
+    await startPaging(agg.release);
+    // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
+    try {
+      await respond(agg);
+    } catch (error) {
+      reportWorkflowError(error, { releaseId, during: 'rollback' });
+    }
+    return releaseView(agg);
+  }
+
+  /** Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). */
+  async function proposeRollback(releaseId: string, reason: string, trigger: string, figures: unknown): Promise<void> {
+    await retrying(async () => {
+      const current = await load(releaseId);
+      const at = now();
+      const next = { ...current.release, revision: current.release.revision + 1, updatedAt: at };
+      await store.saveRelease(next, current.release.revision, [
+        event(releaseId, 'rollback.proposed', SYSTEM, at, { reason, trigger, breaches: figures }),
+      ]);
+    });
+  }
+
+  /** Ticks a metric-backed item from the figures, unless it already says the same. */
+  async function tickMetricItem(releaseId: string, itemId: string, status: 'done' | 'failed', evidence: string) {
+    await retrying(async () => {
+      const agg = await load(releaseId);
+      const at = now();
+      const current = agg.items.get(itemId);
+      if (current?.status === status && current.evidence?.note === evidence) return;
+      const { previous, next } = decideItemUpdate(
+        agg,
+        itemId,
+        { status, evidence: { note: evidence }, reason: status === 'failed' ? evidence : undefined },
+        SYSTEM,
+        at,
+      );
+      await store.saveItem(
+        releaseId,
+        next,
+        previous.version,
+        event(releaseId, 'item.updated', SYSTEM, at, {
+          itemId,
+          from: previous.status,
+          to: next.status,
+          version: next.version,
+          evidence: { note: evidence },
+        }),
+      );
+    });
+  }
+
+  /** Baselines of the template's relative conditions: their metrics' average before production deployment. */
+  function baselinesOf(agg: ReleaseAggregate, samples: readonly MetricSample[]): Baselines {
+    const before = agg.release.productionStartedAt ? new Date(agg.release.productionStartedAt) : new Date(0);
+    const baselines: Record<string, number> = {};
+    for (const trigger of agg.template.rollback.triggers) {
+      const metric = trigger.condition?.relativeToBaseline ? trigger.condition.metric : undefined;
+      if (!metric) continue;
+      const value = captureBaseline(samples, metric, { before });
+      if (value !== undefined) baselines[metric] = value;
+    }
+    return baselines;
   }
 
   /** Starts the escalation execution of a release whose escalation has not paged yet; failures are reported. */
@@ -346,27 +428,108 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     /** Asks for a rollback: allowed from DEPLOYING onward; the workflow moves into the rollback states. */
     async requestRollback(actor: Actor, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
       authorize(actor, { kind: 'rollback-release' });
-      const agg = await retrying(async () => {
-        const current = await load(releaseId);
-        const at = now();
-        const requested = decideRollbackRequest(current.release, reason, actorRef(actor), at, trigger);
-        // A rollback pages the escalation chain's first level, until someone acknowledges.
-        const escalation = startEscalation(requested, current.template, 'rollback', reason, ids.eventId(), at);
-        const next = escalation?.release ?? requested;
-        await store.saveRelease(next, current.release.revision, [
-          event(releaseId, 'rollback.requested', actorRef(actor), at, { reason, ...(trigger ? { trigger } : {}) }),
-          ...(escalation ? events(releaseId, [escalation.event], actorRef(actor), at) : []),
-        ]);
-        return { ...current, release: next };
-      });
-      await startPaging(agg.release);
-      // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
-      try {
-        await respond(agg);
-      } catch (error) {
-        reportWorkflowError(error, { releaseId, during: 'rollback' });
+      return rollBack(actorRef(actor), releaseId, reason, trigger);
+    },
+
+    /**
+     * Takes metric samples (CI, a monitoring agent), then, while a monitoring window runs, evaluates the
+     * template's rollback triggers and the window's metric-backed items on them. A trigger in ALARM rolls the
+     * release back at once, or proposes the rollback to the release manager, as the window's policy says; items
+     * are ticked done or failed with the figures as evidence.
+     */
+    async recordMetrics(
+      actor: Actor,
+      releaseId: string,
+      input: readonly (Omit<MetricSample, 'at'> & { at?: string | undefined })[],
+    ) {
+      authorize(actor, { kind: 'push-metrics' });
+      const agg = await load(releaseId);
+      assertInFlight(agg.release);
+      const at = now();
+      const samples: MetricSample[] = input.map((sample) => ({ ...sample, at: sample.at ?? at }));
+      await store.saveSamples(releaseId, samples);
+      const wait = agg.release.wait;
+      const window =
+        wait?.kind === 'window'
+          ? findPhase(agg.template, wait.phase)?.windows?.find((candidate) => candidate.id === wait.window)
+          : undefined;
+      if (wait?.kind !== 'window' || !window) {
+        return { accepted: samples.length, evaluated: false, breaches: [], items: [] };
       }
-      return releaseView(agg);
+      const all = await store.listSamples(releaseId);
+      const baselines = baselinesOf(agg, all);
+      const inWindow = all.filter((sample) => sample.at >= wait.since);
+      const clockNow = clock.now();
+      const found = breaches(agg.template, inWindow, { now: clockNow, baselines, timeScale });
+      const section = agg.template.phases
+        .flatMap((phase) => phase.sections)
+        .find((candidate) => candidate.id === window.sectionId);
+      const judged = evaluateMetricItems(section?.items ?? [], inWindow, {
+        now: clockNow,
+        from: new Date(wait.since),
+        baselines,
+      });
+      for (const result of judged) {
+        if (result.status === 'pending') continue;
+        await tickMetricItem(releaseId, result.itemId, result.status, result.evidence).catch((error: unknown) =>
+          reportWorkflowError(error, { releaseId, during: 'metric item' }),
+        );
+      }
+      const summary = found.map(({ trigger, result }) => ({
+        trigger: trigger.id,
+        title: trigger.title,
+        observed: result.observed,
+        threshold: result.threshold,
+        datapoints: result.datapoints.filter((point) => point.breaching).length,
+      }));
+      const first = found[0];
+      if (first) {
+        const reason =
+          `${first.trigger.title}: observed ${formatNumber(first.result.observed ?? Number.NaN)}` +
+          ` (threshold ${formatNumber(first.result.threshold ?? Number.NaN)}) during ${window.name}`;
+        if (window.rollbackPolicy === 'automatic') {
+          await rollBack(SYSTEM, releaseId, reason, first.trigger.id);
+        } else {
+          await proposeRollback(releaseId, reason, first.trigger.id, summary);
+        }
+      }
+      return {
+        accepted: samples.length,
+        evaluated: true,
+        window: window.id,
+        rollbackPolicy: window.rollbackPolicy,
+        breaches: summary,
+        items: judged,
+      };
+    },
+
+    /** How the release did in each monitoring window so far: figures per metric against targets and triggers. */
+    async report(actor: Actor, releaseId: string): Promise<{ releaseId: string; windows: WindowReport[] }> {
+      authorize(actor, { kind: 'read' });
+      const agg = await load(releaseId);
+      const all = await store.listSamples(releaseId);
+      const baselines = baselinesOf(agg, all);
+      const started = new Map<string, string>();
+      const passed = new Map<string, string>();
+      let cursor: string | undefined;
+      do {
+        const page = await store.listEvents(releaseId, { limit: 200, cursor });
+        for (const entry of page.items) {
+          if (entry.type === 'window.started') started.set(String(entry.data.window), entry.at);
+          if (entry.type === 'window.passed') passed.set(String(entry.data.window), entry.at);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      const windows = agg.template.phases.flatMap((phase) => phase.windows ?? []);
+      return {
+        releaseId,
+        windows: windows.flatMap((window) => {
+          const from = started.get(window.id);
+          if (!from) return [];
+          const to = passed.get(window.id) ?? now();
+          return [windowReport(agg.template, window, all, { from: new Date(from), to: new Date(to), baselines })];
+        }),
+      };
     },
 
     /** Cancels a release before production deployment starts, and stops its workflow. */

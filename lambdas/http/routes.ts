@@ -101,6 +101,15 @@ export const routes: readonly RouteDef[] = [
     workflow: 'respond',
   },
   {
+    id: 'record-metrics',
+    method: 'POST',
+    path: '/releases/{releaseId}/metrics',
+    authenticated: true,
+    tables: write,
+    workflow: 'respond',
+  },
+  { id: 'get-report', method: 'GET', path: '/releases/{releaseId}/report', authenticated: true, tables: read },
+  {
     id: 'list-notifications',
     method: 'GET',
     path: '/releases/{releaseId}/notifications',

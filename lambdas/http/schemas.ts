@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '../core/notification.ts';
 import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release.ts';
+import { MetricUnit } from '../core/template.ts';
 
 const slug = z
   .string()
@@ -97,3 +98,21 @@ export const ContactBody = z
 export const ContactParams = z.object({ contactId: pathId });
 
 export const AcknowledgeBody = z.strictObject({ note: text(2000).optional() });
+
+/** A batch of metric samples; names are the template's dotted metric names (`api.latency.p95`). */
+export const MetricsBody = z.strictObject({
+  samples: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .max(200)
+          .regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/, 'must be a dotted metric name such as api.latency.p95'),
+        value: z.number().finite(),
+        unit: MetricUnit.optional(),
+        at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});

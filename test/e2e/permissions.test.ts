@@ -119,6 +119,8 @@ const MATRIX: readonly Row[] = [
   ['rollback-release', {},                                                          'release:rollback',               ['401', '409 rollback-not-allowed', '403', '403', '403',       '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   // The chain's roles (and the release manager) may acknowledge; a fresh release has nothing to acknowledge.
   ['acknowledge-release', {},                                                       'release:acknowledge',            ['401', '409 nothing-to-acknowledge', '403', '409 nothing-to-acknowledge', '403', '403', '403', '409 nothing-to-acknowledge', '403', '403', '403', '403', '403']],
+  ['record-metrics',   {},                                                          'metrics:write',                  ['401', '403',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '200', '403']],
+  ['get-report',       {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['list-notifications', {},                                                        'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['create-contact',   {},                                                          'contacts:manage',                ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['list-contacts',    {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
@@ -248,6 +250,8 @@ describe('the permission matrix: every route times every caller', () => {
         return { path, body: { reason: 'permission matrix' } };
       case 'acknowledge-release':
         return { path, body: { note: 'permission matrix' } };
+      case 'record-metrics':
+        return { path, body: { samples: [{ name: 'api.latency.p95', value: 120, unit: 'Milliseconds' }] } };
       case 'create-contact':
         return { path, body: { name: 'New contact', phone: '+14155550123', roles: ['devops-lead'] } };
       default:
@@ -271,6 +275,14 @@ describe('the permission matrix: every route times every caller', () => {
         break;
       case 'list-notifications':
         assert.ok(Array.isArray(response.body.items), seen);
+        break;
+      case 'record-metrics':
+        assert.equal(response.body.accepted, 1, seen);
+        assert.equal(response.body.evaluated, false, 'not monitoring yet');
+        break;
+      case 'get-report':
+        assert.equal(response.body.releaseId, releaseId, seen);
+        assert.deepEqual(response.body.windows, [], seen);
         break;
       case 'create-contact':
         assert.equal(response.headers.get('location'), `/contacts/${response.body.id}`, seen);
@@ -392,7 +404,8 @@ describe('the permission matrix: every route times every caller', () => {
         if (!cell) return [`${routeKey(route)}: no cell for ${caller}`];
         const releaseId = perCell ? await prepare(on) : rowRelease;
         if (perCell) expectedEvents.set(releaseId, setupEvents);
-        if (writesRelease && cell.startsWith('2')) {
+        // Metric samples are data, not changes of the release: they add no audit event.
+        if (writesRelease && cell.startsWith('2') && route.id !== 'record-metrics') {
           expectedEvents.set(releaseId, (expectedEvents.get(releaseId) ?? setupEvents) + 1);
         }
         const { path, body } = request(route, on, releaseId);

@@ -1,5 +1,6 @@
 // An in-memory ReleaseStore with the same conditional, all-or-nothing semantics as the DynamoDB one, for unit tests.
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
+import type { MetricSample } from '../../lambdas/core/metrics.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../lambdas/core/ports.ts';
 import type {
   AuditEvent,
@@ -13,6 +14,7 @@ import { signoffKey } from '../../lambdas/core/release.ts';
 import type { Template } from '../../lambdas/core/template.ts';
 
 interface Stored {
+  samples?: MetricSample[];
   task?: { waitId: string; token: string } | undefined;
   escalationTask?: { escalationId: string; token: string } | undefined;
   release: Release;
@@ -107,6 +109,18 @@ export class MemoryReleaseStore implements ReleaseStore {
     if (escalation?.id !== escalationId || escalation.state !== 'paging') return false;
     stored.escalationTask = { escalationId, token: taskToken };
     return true;
+  }
+
+  async saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void> {
+    const stored = this.#stored(releaseId);
+    stored.samples = [...(stored.samples ?? []), ...samples.map(clone)];
+  }
+
+  async listSamples(releaseId: string, range: { from?: string; to?: string } = {}): Promise<MetricSample[]> {
+    return (this.releases.get(releaseId)?.samples ?? [])
+      .filter((sample) => (!range.from || sample.at >= range.from) && (!range.to || sample.at <= range.to))
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .map(clone);
   }
 
   async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {

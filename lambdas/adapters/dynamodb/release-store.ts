@@ -6,11 +6,13 @@ import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/l
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
+import type { MetricSample } from '../../core/metrics.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from '../../core/release.ts';
 import { signoffKey } from '../../core/release.ts';
@@ -76,6 +78,7 @@ function releaseOf(row: Row): Release {
     executionId: row.executionId,
     rollback: row.rollback,
     escalation: row.escalation,
+    productionStartedAt: row.productionStartedAt,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -310,6 +313,48 @@ export class DynamoReleaseStore implements ReleaseStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void> {
+    // Keyed by time, metric and value: samples sort by time across metrics (a window is one range query), and a
+    // batch sent twice overwrites itself instead of counting twice. One PutItem each, 25 at a time: BatchWriteItem
+    // would also allow deletes, which no Shipgate function is granted.
+    const put = (sample: MetricSample) =>
+      this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: pk(releaseId), sk: `M#${sample.at}#${sample.name}#${sample.value}`, kind: 'sample', ...sample },
+        }),
+      );
+    for (let start = 0; start < samples.length; start += 25) {
+      await Promise.all(samples.slice(start, start + 25).map(put));
+    }
+  }
+
+  async listSamples(
+    releaseId: string,
+    range: { readonly from?: string; readonly to?: string } = {},
+  ): Promise<MetricSample[]> {
+    const samples: MetricSample[] = [];
+    let start: Row | undefined;
+    do {
+      const page = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': pk(releaseId),
+            ':from': `M#${range.from ?? ''}`,
+            ':to': `M#${range.to ?? '~'}~`,
+          },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const row of page.Items ?? [])
+        samples.push({ name: row.name, value: row.value, unit: row.unit, at: row.at });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return samples;
   }
 
   async listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>> {

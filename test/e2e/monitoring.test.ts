@@ -1,0 +1,88 @@
+// Post-release monitoring through the local runtime: metric samples are evaluated against the template's rollback
+// triggers during a window; a breach in the immediate window rolls the release back within one evaluation, a
+// sample under the threshold does not, metric-backed items are ticked with the figures, and the report shows it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { create, type Driver, drive, driver, eventTypes, until } from '../support/drive.ts';
+import { api, removeDataDir, startLocalProcess, tempDataDir, tokenFor } from '../support/local-process.ts';
+
+describe('monitoring through the local runtime', () => {
+  let dataDir: string;
+  let d: Driver;
+  let agent: string;
+
+  before(async () => {
+    dataDir = tempDataDir();
+    // 2 h last 20 s: room to send samples inside the immediate window.
+    d = driver(await startLocalProcess(dataDir, { SHIPGATE_TIME_SCALE: '360' }));
+    agent = await tokenFor(d.local.dataDir, 'monitoring-agent', [], {
+      machine: true,
+      scopes: ['shipgate/metrics.write'],
+    });
+  });
+
+  after(async () => {
+    await d?.local.stop();
+    if (dataDir) removeDataDir(dataDir);
+  });
+
+  const push = (id: string, samples: unknown[]) =>
+    api(d.local.url, 'POST', `/releases/${id}/metrics`, { token: agent, body: { samples } });
+
+  async function monitoring(): Promise<string> {
+    const release = await create(d, 'toolboxai-v1');
+    await drive(d, release.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    await until(d, release.id, 'the immediate window', (view) => view.waitingFor?.window === 'immediate');
+    return release.id;
+  }
+
+  it('keeps monitoring on samples under the thresholds and ticks the metric items with their figures', async () => {
+    const id = await monitoring();
+    const ok = await push(id, [
+      { name: 'api.latency.p95', value: 142, unit: 'Milliseconds' },
+      { name: 'api.error_rate', value: 0.01, unit: 'Percent' },
+    ]);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.evaluated, true);
+    assert.deepEqual(ok.body.breaches, []);
+    const view = await until(d, id, 'the items ticked', (v) =>
+      v.phases.some((phase) =>
+        phase.sections.some((section) =>
+          section.items.some((item) =>
+            item.children?.some((child) => child.id === 'api-response-times' && child.status === 'done'),
+          ),
+        ),
+      ),
+    );
+    assert.equal(view.status, 'MONITORING');
+  });
+
+  it('rolls back within one evaluation when p95 latency breaches in the immediate window, and reports the breach', async () => {
+    const id = await monitoring();
+    const breach = await push(id, [{ name: 'api.latency.p95', value: 612, unit: 'Milliseconds' }]);
+    assert.equal(breach.status, 200, JSON.stringify(breach.body));
+    assert.equal(breach.body.rollbackPolicy, 'automatic');
+    assert.equal(breach.body.breaches[0].trigger, 'api-response-time-500ms-p95');
+    assert.equal(breach.body.breaches[0].observed, 612);
+    const rolling = await until(d, id, 'ROLLING_BACK', (view) => view.status === 'ROLLING_BACK');
+    assert.equal(rolling.rollback?.trigger, 'api-response-time-500ms-p95');
+    assert.match(rolling.rollback?.reason ?? '', /observed 612/);
+    const types = await eventTypes(d, id);
+    assert.ok(types.includes('rollback.requested') && types.includes('escalation.started'), types.join(', '));
+    const report = await api(d.local.url, 'GET', `/releases/${id}/report`, { token: await d.token(['qa-lead']) });
+    assert.equal(report.status, 200);
+    const immediate = report.body.windows.find((window: { windowId: string }) => window.windowId === 'immediate');
+    assert.ok(immediate, JSON.stringify(report.body));
+    assert.ok(immediate.breachedTriggers.includes('api-response-time-500ms-p95'), JSON.stringify(immediate));
+    const latency = immediate.metrics.find((metric: { metric: string }) => metric.metric === 'api.latency.p95');
+    assert.equal(latency.max, 612);
+  });
+
+  it('refuses malformed samples with a problem naming the field', async () => {
+    const id = await monitoring();
+    const bad = await push(id, [{ name: 'API Latency', value: 'fast' }]);
+    assert.equal(bad.status, 400);
+    const fields = bad.body.errors.map((error: { field: string }) => error.field).sort();
+    assert.deepEqual(fields, ['samples.0.name', 'samples.0.value']);
+  });
+});
