@@ -315,7 +315,9 @@ export function evaluateTriggers(
   for (const trigger of template.rollback.triggers) {
     const condition = trigger.condition;
     if (!condition) continue;
-    const period = (options.rule?.period ?? DEFAULT_PERIOD_SECONDS) / scale;
+    // Scaled time shortens periods, but never below a second: samples are stamped when they arrive, and a period
+    // shorter than the path from arrival to evaluation would never hold the sample just sent.
+    const period = Math.max(1, (options.rule?.period ?? DEFAULT_PERIOD_SECONDS) / scale);
     const result = evaluateCondition(condition, samples, {
       now: options.now,
       rule: { ...options.rule, period },

@@ -92,7 +92,6 @@ export class MemoryReleaseStore implements ReleaseStore {
     const stored = this.#stored(release.id);
     if (stored.release.revision !== expectedRevision) throw new StaleVersion('release changed');
     stored.release = clone(release);
-    stored.task = undefined;
     stored.events.push(...events.map(clone));
   }
 

@@ -1,7 +1,7 @@
 // The ReleaseStore port on DynamoDB: one partition per release, conditional writes, transactions with the audit trail.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -9,7 +9,6 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
 import type { MetricSample } from '../../core/metrics.ts';
@@ -27,6 +26,9 @@ type Row = Record<string, NativeAttributeValue>;
 // its audit events under `E#`, so one Query with begins_with reads either without the other.
 const pk = (releaseId: string) => `REL#${releaseId}`;
 const META = 'R#META';
+/** The task tokens live in rows of their own, so no header write can lose them; each names the wait it is for. */
+const TASK = 'R#TASK';
+const ESCALATION_TASK = 'R#TASK#ESCALATION';
 const TEMPLATE = 'R#TEMPLATE';
 const itemSk = (itemId: string) => `R#ITEM#${itemId}`;
 const signoffSk = (gate: string, role: string) => `R#SIGN#${gate}#${role}`;
@@ -170,14 +172,12 @@ export class DynamoReleaseStore implements ReleaseStore {
       }
     }
     const template = JSON.parse(gunzipSync(snapshot.templateGz as Uint8Array).toString('utf8')) as Template;
-    const task =
-      typeof meta.taskToken === 'string' && typeof meta.taskWaitId === 'string'
-        ? { waitId: meta.taskWaitId, token: meta.taskToken }
-        : undefined;
-    const escalationTask =
-      typeof meta.escalationToken === 'string' && typeof meta.escalationTokenId === 'string'
-        ? { escalationId: meta.escalationTokenId, token: meta.escalationToken }
-        : undefined;
+    const taskRow = rows.find((row) => row.sk === TASK);
+    const task = taskRow ? { waitId: String(taskRow.waitId), token: String(taskRow.token) } : undefined;
+    const escalationRow = rows.find((row) => row.sk === ESCALATION_TASK);
+    const escalationTask = escalationRow
+      ? { escalationId: String(escalationRow.escalationId), token: String(escalationRow.token) }
+      : undefined;
     return { release: releaseOf(meta), template, items, signoffs, task, escalationTask };
   }
 
@@ -255,8 +255,6 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   async saveRelease(release: Release, expectedRevision: number, events: readonly AuditEvent[]): Promise<void> {
-    // A new header replaces the old one whole, task token included: a token belongs to the wait it was stored
-    // for, and whoever changes the release's state has already used the token it loaded, if it needed it.
     await this.#transact([
       {
         Put: {
@@ -272,45 +270,49 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   async saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean> {
-    try {
-      await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: pk(releaseId), sk: META },
-          UpdateExpression: 'SET #token = :token, #tokenWait = :wait',
-          ConditionExpression: '#wait.#id = :wait',
-          ExpressionAttributeNames: { '#token': 'taskToken', '#tokenWait': 'taskWaitId', '#wait': 'wait', '#id': 'id' },
-          ExpressionAttributeValues: { ':token': taskToken, ':wait': waitId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.#keepToken(
+      { sk: TASK, kind: 'task', waitId, token: taskToken },
+      '#wait.#id = :wait',
+      { '#wait': 'wait', '#id': 'id' },
+      { ':wait': waitId },
+      releaseId,
+    );
   }
 
   async saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean> {
+    return this.#keepToken(
+      { sk: ESCALATION_TASK, kind: 'escalation-task', escalationId, token: taskToken },
+      '#escalation.#id = :id AND #escalation.#state = :paging',
+      { '#escalation': 'escalation', '#id': 'id', '#state': 'state' },
+      { ':id': escalationId, ':paging': 'paging' },
+      releaseId,
+    );
+  }
+
+  /** Writes a token row if the header's condition holds (the release still waits for what the token is for). */
+  async #keepToken(
+    row: Row,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, NativeAttributeValue>,
+    releaseId: string,
+  ): Promise<boolean> {
     try {
-      await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: pk(releaseId), sk: META },
-          UpdateExpression: 'SET #token = :token, #tokenId = :id',
-          ConditionExpression: '#escalation.#id = :id AND #escalation.#state = :paging',
-          ExpressionAttributeNames: {
-            '#token': 'escalationToken',
-            '#tokenId': 'escalationTokenId',
-            '#escalation': 'escalation',
-            '#id': 'id',
-            '#state': 'state',
+      await this.#transact([
+        {
+          ConditionCheck: {
+            TableName: this.#table,
+            Key: { pk: pk(releaseId), sk: META },
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
           },
-          ExpressionAttributeValues: { ':token': taskToken, ':id': escalationId, ':paging': 'paging' },
-        }),
-      );
+        },
+        { Put: { TableName: this.#table, Item: { pk: pk(releaseId), ...row } } },
+      ]);
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof StaleVersion) return false;
       throw error;
     }
   }
