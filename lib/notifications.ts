@@ -1,19 +1,29 @@
 // Notifications: the release-events topic contacts subscribe to, the alarms topic CloudWatch alarms publish to, the
-// key both are encrypted with, and the notifier, which turns new audit events read from the releases table's stream
-// into recorded, published notifications, with a queue for the batches it could not get through.
+// key both are encrypted with, the notifier, which turns new audit events read from the releases table's stream
+// into recorded, published notifications, with a queue for the batches it could not get through, and the alarm
+// rollback function subscribed to the alarms topic, with a queue for the alarms SNS could not deliver to it.
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  AnyPrincipal,
+  Effect,
+  Grant,
+  type IRole,
+  Policy,
+  PolicyStatement,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { releasesTable, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { AUDIT_EVENT_INSERTS } from '../lambdas/events/stream-filter.ts';
-import { NOTIFIER_FUNCTION } from '../lambdas/http/routes.ts';
-import { type PowertoolsLogLevel, ShipgateFunction } from './function.ts';
+import { ALARM_FUNCTION, NOTIFIER_FUNCTION } from '../lambdas/http/routes.ts';
+import { type PowertoolsLogLevel, ShipgateFunction, type WorkflowBinding } from './function.ts';
 import { pinLogicalId } from './storage.ts';
 
 /** Properties of {@link ShipgateNotifications}. */
@@ -24,12 +34,17 @@ export interface ShipgateNotificationsProps {
    */
   readonly table: (schema: TableSchema) => ITable;
   /**
-   * Retention of the notifier's log group.
+   * The release and escalation state machines the alarm rollback function answers and starts (usually
+   * `ShipgateWorkflow`). Neither may depend on anything of this construct: the alarm function depends on them.
+   */
+  readonly workflow: WorkflowBinding;
+  /**
+   * Retention of the notifier's and the alarm rollback function's log groups.
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Powertools log level of the notifier.
+   * Powertools log level of the notifier and the alarm rollback function.
    * @default 'INFO'
    */
   readonly logLevel?: PowertoolsLogLevel;
@@ -65,6 +80,14 @@ const streamReadActions = [
 const queueKeyActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 
 const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+const sns = new ServicePrincipal('sns.amazonaws.com');
+
+/**
+ * What the alarm rollback function reads of CloudWatch: the alarm that fired (its dimensions, its description),
+ * and the state of the alarms a release names. The API reference of DescribeAlarms: composite alarms are returned
+ * only to a permission scoped to `*`; an alarm a release names may be one.
+ */
+const alarmReadActions = ['cloudwatch:DescribeAlarms'] as const;
 
 /**
  * The two topics, both encrypted with one customer-managed key that rotates, TLS-only, retained with the key (a
@@ -76,6 +99,9 @@ const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
  * a day (the stream keeps records 24 hours); what is still failing then goes to the dead-letter queue as a record
  * of the shard and sequence numbers, kept 14 days. The notifications themselves are recorded in the table before
  * they are published, so a failed one stays visible there with its error.
+ *
+ * The alarm rollback function is the alarms topic's one subscription made here (people subscribe on their own). An
+ * alarm SNS cannot deliver to it within SNS's retries goes to the alarm dead-letter queue, kept 14 days.
  */
 export class ShipgateNotifications extends Construct {
   /** Encrypts both topics and the dead-letter queue. */
@@ -90,6 +116,10 @@ export class ShipgateNotifications extends Construct {
   readonly deadLetterQueue: Queue;
   /** The notifier's subscription to the releases table's stream. */
   readonly streamSource: EventSourceMapping;
+  /** Subscribed to the alarms topic: rolls back, or proposes to roll back, the releases an alarm concerns. */
+  readonly alarmFunction: ShipgateFunction;
+  /** Where SNS puts an alarm it could not deliver to the alarm rollback function within its retries. */
+  readonly alarmDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: ShipgateNotificationsProps) {
     super(scope, id);
@@ -110,6 +140,22 @@ export class ShipgateNotifications extends Construct {
         principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+      }),
+    );
+    // SNS encrypts what it moves to the alarm dead-letter queue with this key, as itself: without this statement a
+    // failed alarm delivery could not be kept either. Limited to SNS acting for this account's topics in this region
+    // (the confused-deputy guard); naming the alarms topic itself would make the key depend on the topic, which
+    // depends on the key.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowSnsToKeepUndeliveredMessagesInEncryptedQueues',
+        principals: [sns],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'sns', resource: '*' }) },
+        },
       }),
     );
     pinLogicalId(this.key, 'NotificationsKey');
@@ -137,21 +183,11 @@ export class ShipgateNotifications extends Construct {
       }),
     );
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    pinLogicalId(this.deadLetterQueue, 'NotificationDeadLetterQueue');
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter destination: the on-failure destination of the notifier stream ' +
-        'source, holding records of batches that failed all retries. A dead-letter queue of its own would only ' +
-        'move the same records one queue further.',
-    });
+    this.deadLetterQueue = this.createDeadLetterQueue(
+      'DeadLetterQueue',
+      'NotificationDeadLetterQueue',
+      'the on-failure destination of the notifier stream source, holding records of batches that failed all retries',
+    );
 
     this.notifier = new ShipgateFunction(this, NOTIFIER_FUNCTION.id, {
       entry: NOTIFIER_FUNCTION.entry,
@@ -207,6 +243,14 @@ export class ShipgateNotifications extends Construct {
     const policy = this.notifier.role?.node.tryFindChild('DefaultPolicy');
     if (policy === undefined) throw new Error(`${this.notifier.node.path} has no policy for its stream grants`);
     this.streamSource.node.addDependency(policy);
+
+    this.alarmDeadLetterQueue = this.createDeadLetterQueue(
+      'AlarmDeadLetterQueue',
+      'AlarmDeadLetterQueue',
+      "the redrive destination of the alarm rollback function's subscription to the alarms topic, holding the " +
+        'alarms SNS could not deliver to the function',
+    );
+    this.alarmFunction = this.createAlarmFunction(props);
   }
 
   /**
@@ -220,6 +264,74 @@ export class ShipgateNotifications extends Construct {
   /** Sets the base URL the links in messages point at (the API, or a UI in front of it). */
   linkTo(publicUrl: string): void {
     this.notifier.addEnvironment('SHIPGATE_PUBLIC_URL', publicUrl);
+  }
+
+  /**
+   * The alarm rollback function: writes the releases table, answers the release workflow's callback tasks and
+   * starts escalations (`bindWorkflow` with `respond`, what a `respond` route gets), reads alarms. Subscribed to the
+   * alarms topic; what SNS cannot deliver to it goes to the alarm dead-letter queue. No cycle: the function depends
+   * on the state machines, the table and its own policies; the subscription and the invoke permission on the topic
+   * and the function; the queue on the key; the key on nothing of these.
+   */
+  private createAlarmFunction(props: ShipgateNotificationsProps): ShipgateFunction {
+    const fn = new ShipgateFunction(this, ALARM_FUNCTION.id, {
+      entry: ALARM_FUNCTION.entry,
+      description: 'Shipgate alarm rollback: rolls back or proposes to roll back the releases an alarm concerns',
+      // An alarm is a few table reads and writes, a DescribeAlarms call and a task response per release it
+      // concerns; the margin covers a cold start and the SDK's retries.
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+    });
+    for (const { table, access } of ALARM_FUNCTION.tables) {
+      fn.bindTable(props.table(table), table, access);
+    }
+    fn.bindWorkflow(props.workflow, 'respond');
+    // A policy of its own, so that its `*` is acknowledged for this action alone (the default policy's `*`
+    // acknowledgement is for X-Ray); the function is created after it, so its first alarm can already read alarms.
+    const alarmRead = new Policy(this, 'AlarmReadPolicy', {
+      roles: [this.roleOf(fn)],
+      statements: [new PolicyStatement({ actions: [...alarmReadActions], resources: ['*'] })],
+    });
+    Validations.of(alarmRead).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:DescribeAlarms returns composite alarms only to a permission scoped to "*" (DescribeAlarms, ' +
+        'CloudWatch API reference), and the alarms a release names may be composite. It only reads alarm ' +
+        'definitions and states; this policy grants nothing else.',
+    });
+    fn.node.addDependency(alarmRead);
+    this.alarmsTopic.addSubscription(new LambdaSubscription(fn, { deadLetterQueue: this.alarmDeadLetterQueue }));
+    return fn;
+  }
+
+  /** The role of a function, which every ShipgateFunction has (it creates its own). */
+  private roleOf(fn: ShipgateFunction): IRole {
+    const role = fn.role;
+    if (role === undefined) throw new Error(`${fn.node.path} has no role`);
+    return role;
+  }
+
+  /**
+   * A dead-letter queue: encrypted with the notifications key, TLS-only, retained, keeping messages 14 days, its
+   * logical id pinned to `logicalId`. `purpose` says what it holds, for the acknowledgement that it needs none itself.
+   */
+  private createDeadLetterQueue(id: string, logicalId: string, purpose: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    pinLogicalId(queue, logicalId);
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        `This queue is itself a dead-letter destination: ${purpose}. A dead-letter queue of its own would only ` +
+        'move the same messages one queue further.',
+    });
+    return queue;
   }
 
   /** A retained, TLS-only topic encrypted with the notifications key, its logical id pinned to `id`. */

@@ -75,6 +75,7 @@ export class ShipgateStack extends Stack {
     });
     this.notifications = new ShipgateNotifications(this, 'Notifications', {
       table: (schema) => this.storage.table(schema),
+      workflow: this.workflow,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
@@ -125,6 +126,11 @@ export class ShipgateStack extends Stack {
     new CfnOutput(this, 'NotificationDeadLetterQueueUrl', {
       value: this.notifications.deadLetterQueue.queueUrl,
       description: 'Records of audit-event batches the notifier could not publish within its retries',
+    });
+    new CfnOutput(this, 'AlarmRollbackFunctionName', {
+      value: this.notifications.alarmFunction.functionName,
+      description:
+        'Subscribed to the alarms topic: rolls back, or proposes to roll back, the releases an alarm concerns',
     });
   }
 }

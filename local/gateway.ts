@@ -42,9 +42,20 @@ export interface GatewayOptions {
 }
 
 export interface LocalRoute {
-  readonly method: 'GET';
+  readonly method: 'GET' | 'POST';
   readonly path: string;
-  readonly handle: (query: URLSearchParams) => Promise<unknown>;
+  /** Answers with a JSON value; throws a LocalRouteError for a 4xx. */
+  readonly handle: (query: URLSearchParams, body: unknown) => Promise<unknown>;
+}
+
+/** A local route's refusal: answered as an RFC 9457 problem naming the field. */
+export class LocalRouteError extends Error {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
 }
 
 export interface LocalGateway {
@@ -181,8 +192,34 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         const verified = bearer ? await options.issuer.verify(bearer).catch(() => undefined) : undefined;
         if (!verified) return gatewayMessage(response, 401, 'Unauthorized');
         who = verified.claims.username ?? verified.claims.sub ?? '-';
-        const body = JSON.stringify(await local.handle(url.searchParams));
-        return send(response, 200, { 'content-type': 'application/json' }, body);
+        const raw = method === 'POST' ? await readBody(request) : Buffer.alloc(0);
+        const problem = (field: string, detail: string) =>
+          send(
+            response,
+            400,
+            { 'content-type': 'application/problem+json' },
+            JSON.stringify({
+              type: '/problems/validation-failed',
+              title: 'Bad Request',
+              status: 400,
+              detail,
+              errors: [{ field, message: detail }],
+            }),
+          );
+        if (raw === 'too-large') return gatewayMessage(response, 413, 'Request Entity Too Large');
+        let parsed: unknown;
+        try {
+          parsed = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          return problem('body', 'is not valid JSON');
+        }
+        try {
+          const body = JSON.stringify(await local.handle(url.searchParams, parsed));
+          return send(response, 200, { 'content-type': 'application/json' }, body);
+        } catch (error) {
+          if (error instanceof LocalRouteError) return problem(error.field, error.message);
+          throw error;
+        }
       }
       if (!match?.found) return gatewayMessage(response, 404, 'Not Found');
       const { candidate, found } = match;

@@ -6,15 +6,15 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { isAuditEventInsert } from '../lambdas/events/stream-filter.ts';
 import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
-import { ESCALATION_FUNCTION, NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { ALARM_FUNCTION, ESCALATION_FUNCTION, NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { lambdaContext, startGateway } from './gateway.ts';
+import { LocalRouteError, lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
 import { createLocalNotifier } from './notifier.ts';
@@ -154,6 +154,52 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     cleanups.push(() => poller.stop());
 
+    // CloudWatch is not here: POST /local/alarms plays an alarm state change into the same alarm handler, shaped
+    // as the SNS notification the alarms topic delivers in AWS.
+    const alarmModule = (await import(pathToFileURL(`${REPO_ROOT}/${ALARM_FUNCTION.entry}`).href)) as {
+      handler: (event: SNSEvent, context: Context) => Promise<void>;
+    };
+    const raiseAlarm = async (_query: URLSearchParams, body: unknown) => {
+      const input = (body ?? {}) as { alarmName?: unknown; state?: unknown; reason?: unknown; releaseId?: unknown };
+      if (typeof input.alarmName !== 'string' || input.alarmName === '') {
+        throw new LocalRouteError('alarmName', 'is required: the name of the alarm that changed state');
+      }
+      const state = typeof input.state === 'string' ? input.state : 'ALARM';
+      if (!['ALARM', 'OK', 'INSUFFICIENT_DATA'].includes(state)) {
+        throw new LocalRouteError('state', 'must be ALARM, OK or INSUFFICIENT_DATA');
+      }
+      const message = {
+        AlarmName: input.alarmName,
+        NewStateValue: state,
+        NewStateReason: typeof input.reason === 'string' ? input.reason : 'raised locally',
+        Trigger:
+          typeof input.releaseId === 'string' ? { Dimensions: [{ name: 'ReleaseId', value: input.releaseId }] } : {},
+      };
+      const record = {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:local:000000000000:shipgate-alarms:local',
+        Sns: {
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: 'arn:aws:sns:local:000000000000:shipgate-alarms',
+          Subject: `ALARM: "${input.alarmName}"`,
+          Message: JSON.stringify(message),
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      };
+      await alarmModule.handler(
+        { Records: [record] } as SNSEvent,
+        lambdaContext(ALARM_FUNCTION.id, randomUUID(), 30_000),
+      );
+      return { delivered: true, alarm: message };
+    };
+
     const issuer = await loadOrCreateIssuer(dataDir);
     const gateway = await startGateway({
       port: options.port,
@@ -161,6 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log: options.log,
       root: REPO_ROOT,
       localRoutes: [
+        { method: 'POST', path: '/local/alarms', handle: raiseAlarm },
         {
           method: 'GET',
           path: '/notifications',

@@ -47,6 +47,8 @@ export interface ReleaseStore {
   saveTaskToken(releaseId: string, waitId: string, taskToken: string): Promise<boolean>;
   /** Keeps the escalation's acknowledgement token, if that escalation is still paging; false otherwise. */
   saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean>;
+  /** The releases that named a CloudWatch alarm when they were created. */
+  releasesForAlarm(alarmName: string): Promise<string[]>;
   /** Keeps metric samples of a release (idempotent per sample: the same sample sent twice is kept once). */
   saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void>;
   /** A release's metric samples taken in [from, to], oldest first. */

@@ -63,6 +63,8 @@ export interface Release {
   /** The Step Functions execution driving the release. */
   readonly executionId?: string | undefined;
   readonly rollback?: RollbackInfo | undefined;
+  /** CloudWatch alarms the team attached: one going into ALARM after production deployment starts rolls back. */
+  readonly alarmNames?: readonly string[] | undefined;
   /** When production deployment started: metric samples before it are the baseline ("2x normal"). */
   readonly productionStartedAt?: string | undefined;
   /** The escalation chain paging for this release, or the last one. */
@@ -126,6 +128,7 @@ export type AuditEventType =
   | 'rollback.completed'
   | 'rollback.failed'
   | 'rollback.proposed'
+  | 'alarm.received'
   | 'escalation.started'
   | 'escalation.paged'
   | 'escalation.acknowledged'

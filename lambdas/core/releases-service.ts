@@ -62,6 +62,8 @@ export interface ReleasesServiceDeps {
 }
 
 export interface CreateReleaseInput {
+  /** CloudWatch alarms to watch: one going into ALARM after production deployment starts rolls the release back. */
+  readonly alarmNames?: readonly string[] | undefined;
   readonly templateId: string;
   readonly name: string;
   readonly version: string;
@@ -291,6 +293,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         version: input.version,
         description: input.description,
         plannedAt: input.plannedAt,
+        ...(input.alarmNames?.length ? { alarmNames: [...new Set(input.alarmNames)] } : {}),
         status: STATUS_OF_PHASE[first.kind],
         currentPhase: first.id,
         stepIndex: 0,
@@ -501,6 +504,62 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         breaches: summary,
         items: judged,
       };
+    },
+
+    /**
+     * A CloudWatch alarm changed state. Going into ALARM, it rolls back every release that named it (or that its
+     * ReleaseId dimension points at) once production deployment has started, as the current window's policy says
+     * (automatic outside monitoring windows). Before deployment it is recorded and blocks nothing: the fix must
+     * stay deployable.
+     */
+    async onAlarm(alarm: {
+      readonly name: string;
+      readonly state: string;
+      readonly reason: string;
+      readonly releaseId?: string | undefined;
+    }): Promise<{ releaseId: string; outcome: 'rolled-back' | 'proposed' | 'recorded' | 'ignored' }[]> {
+      if (alarm.state !== 'ALARM') return [];
+      const named = await store.releasesForAlarm(alarm.name);
+      const ids = [...new Set([...(alarm.releaseId ? [alarm.releaseId] : []), ...named])];
+      const outcomes: { releaseId: string; outcome: 'rolled-back' | 'proposed' | 'recorded' | 'ignored' }[] = [];
+      for (const releaseId of ids) {
+        const agg = await store.load(releaseId);
+        if (!agg || isTerminal(agg.release)) {
+          outcomes.push({ releaseId, outcome: 'ignored' });
+          continue;
+        }
+        const reason = `CloudWatch alarm ${alarm.name}: ${alarm.reason}`.slice(0, 2000);
+        const inProduction = ['DEPLOYING', 'MONITORING', 'CONFIRMING'].includes(agg.release.status);
+        if (!inProduction) {
+          await retrying(async () => {
+            const current = await load(releaseId);
+            const at = now();
+            const next = { ...current.release, revision: current.release.revision + 1, updatedAt: at };
+            await store.saveRelease(next, current.release.revision, [
+              event(releaseId, 'alarm.received', SYSTEM, at, {
+                alarm: alarm.name,
+                reason: alarm.reason,
+                blocking: false,
+              }),
+            ]);
+          });
+          outcomes.push({ releaseId, outcome: 'recorded' });
+          continue;
+        }
+        const wait = agg.release.wait;
+        const window =
+          wait?.kind === 'window'
+            ? findPhase(agg.template, wait.phase)?.windows?.find((candidate) => candidate.id === wait.window)
+            : undefined;
+        if (window?.rollbackPolicy === 'approval') {
+          await proposeRollback(releaseId, reason, `alarm:${alarm.name}`, { alarm: alarm.name, reason: alarm.reason });
+          outcomes.push({ releaseId, outcome: 'proposed' });
+        } else {
+          await rollBack(SYSTEM, releaseId, reason, `alarm:${alarm.name}`);
+          outcomes.push({ releaseId, outcome: 'rolled-back' });
+        }
+      }
+      return outcomes;
     },
 
     /** How the release did in each monitoring window so far: figures per metric against targets and triggers. */

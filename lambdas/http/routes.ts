@@ -155,6 +155,16 @@ export const ESCALATION_FUNCTION = {
   tables: write,
 } as const;
 
+/**
+ * The function subscribed to the alarms topic: a CloudWatch alarm going into ALARM rolls back (or proposes to roll
+ * back) the releases that named it or that its ReleaseId dimension points at.
+ */
+export const ALARM_FUNCTION = {
+  id: 'alarm-rollback',
+  entry: 'lambdas/events/alarm-handler.ts',
+  tables: write,
+} as const;
+
 /** The function the state machine's tasks invoke (decide and await); not an HTTP route. */
 export const WORKFLOW_FUNCTION = {
   id: 'workflow',

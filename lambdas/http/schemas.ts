@@ -32,6 +32,17 @@ export const CreateReleaseBody = z.strictObject({
   plannedAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2026-12-01T09:00:00Z' })
     .optional(),
+  /** CloudWatch alarm names (1-255 characters, no control characters). */
+  alarmNames: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^\p{Cc}]+$/u, 'must be a CloudWatch alarm name'),
+    )
+    .max(20)
+    .optional(),
 });
 
 /** Query strings arrive as text; a limit is a whole number within bounds. */

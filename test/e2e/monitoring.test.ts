@@ -86,3 +86,45 @@ describe('monitoring through the local runtime', () => {
     assert.deepEqual(fields, ['samples.0.name', 'samples.0.value']);
   });
 });
+
+describe('CloudWatch alarms through the local runtime', () => {
+  let dataDir: string;
+  let d: Driver;
+
+  before(async () => {
+    dataDir = tempDataDir();
+    d = driver(await startLocalProcess(dataDir, { SHIPGATE_TIME_SCALE: '302400' }));
+  });
+
+  after(async () => {
+    await d?.local.stop();
+    if (dataDir) removeDataDir(dataDir);
+  });
+
+  it('rolls back a release in production when an alarm it named goes into ALARM', async () => {
+    const rm = await d.token(['release-manager']);
+    const created = await api(d.local.url, 'POST', '/releases', {
+      token: rm,
+      body: { templateId: 'mantisdb-v1', name: 'MantisDB 1.0.1', version: '1.0.1', alarmNames: ['mantis-5xx'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id;
+    const before = await api(d.local.url, 'POST', '/local/alarms', { token: rm, body: { alarmName: 'mantis-5xx' } });
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    assert.equal((await api(d.local.url, 'GET', `/releases/${id}`, { token: rm })).body.status, 'PRE_RELEASE');
+    await drive(d, id, ['PRE_RELEASE']);
+    await until(d, id, 'DEPLOYING', (view) => view.status === 'DEPLOYING');
+    await api(d.local.url, 'POST', '/local/alarms', {
+      token: rm,
+      body: { alarmName: 'mantis-5xx', reason: 'Threshold Crossed: 5xx > 2%' },
+    });
+    const rolling = await until(d, id, 'ROLLING_BACK', (view) => view.status === 'ROLLING_BACK');
+    assert.equal(rolling.rollback?.trigger, 'alarm:mantis-5xx');
+    assert.match(rolling.rollback?.reason ?? '', /5xx > 2%/);
+    const types = await eventTypes(d, id);
+    assert.ok(types.includes('alarm.received'), 'the alarm before deployment is recorded');
+    const missing = await api(d.local.url, 'POST', '/local/alarms', { token: rm, body: {} });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.errors[0].field, 'alarmName');
+  });
+});

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { App, Validations } from 'aws-cdk-lib';
 import { FeaturePlan, UserPool } from 'aws-cdk-lib/aws-cognito';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { routes } from '../../lambdas/http/routes.ts';
 import { applyNag } from '../../lib/nag.ts';
@@ -117,30 +117,37 @@ describe('cdk-nag AwsSolutions', () => {
       ['Shipgate/Api/HttpApi/GET--health'],
     );
     // The X-Ray (and, for the state machines, log delivery) `*` is acknowledged on each role's own policy, never
-    // higher up: every API function, the workflow and escalation functions, the notifier and both state machines.
+    // higher up: every API function, the workflow and escalation functions, the notifier, the alarm function and
+    // both state machines; and DescribeAlarms' `*` on the alarm function's policy that grants it alone.
     const star = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').map((ack) => ack.path);
-    assert.equal(star.length, stack.api.functions.size + 5);
+    assert.equal(star.length, stack.api.functions.size + 7);
     for (const ackPath of star) {
       assert.match(
         ackPath,
-        /^Shipgate\/(Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|escalationServiceRole|StateMachineRole|EscalationStateMachineRole)|Notifications\/notifierServiceRole)\/DefaultPolicy$/,
+        /^Shipgate\/((Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|escalationServiceRole|StateMachineRole|EscalationStateMachineRole)|Notifications\/(notifierServiceRole|alarm-rollbackServiceRole))\/DefaultPolicy|Notifications\/AlarmReadPolicy)$/,
       );
     }
+    assert.ok(star.includes('Shipgate/Notifications/alarm-rollbackServiceRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Notifications/AlarmReadPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/workflowServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/StateMachineRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/escalationServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/EscalationStateMachineRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Notifications/notifierServiceRole/DefaultPolicy'));
-    // The executions wildcard, on the policy of each route that stops or describes executions, and nowhere else.
+    // The executions wildcard, on the policy of each route that stops or describes executions and of the alarm
+    // function (which answers the workflow as such a route does), and nowhere else.
     const stateMachine = stack.resolve(stack.workflow.stateMachine.stateMachineArn) as { Ref: string };
     const executions =
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:' +
       `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachine.Ref}"}]}]}:*]`;
     assert.deepEqual(
       acks.filter((ack) => ack.id === executions).map((ack) => ack.path),
-      routes
-        .filter((route) => route.workflow === 'respond')
-        .map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
+      [
+        'Shipgate/Notifications/alarm-rollbackServiceRole/DefaultPolicy',
+        ...routes
+          .filter((route) => route.workflow === 'respond')
+          .map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
+      ],
     );
     // The subscriptions wildcard, on the policy of each route that manages subscriptions, and nowhere else.
     const eventsTopic = stack.resolve(stack.notifications.eventsTopic.topicArn) as { Ref: string };
@@ -151,10 +158,11 @@ describe('cdk-nag AwsSolutions', () => {
       acks.filter((ack) => ack.id === subscriptions).map((ack) => ack.path),
       subscribers.map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
     );
-    // The notifier's dead-letter queue is itself a dead-letter queue, so it needs none (SQS3); only it says so.
+    // The notifier's and the alarm subscription's dead-letter queues are themselves dead-letter queues, so they
+    // need none (SQS3); only they say so.
     assert.deepEqual(
       acks.filter((ack) => ack.id === 'AwsSolutions-SQS3').map((ack) => ack.path),
-      ['Shipgate/Notifications/DeadLetterQueue'],
+      ['Shipgate/Notifications/DeadLetterQueue', 'Shipgate/Notifications/AlarmDeadLetterQueue'],
     );
     assert.deepEqual([...new Set(acks.map((ack) => ack.id))].sort(), [
       'AwsSolutions-APIG4',
@@ -179,6 +187,18 @@ describe('cdk-nag AwsSolutions', () => {
     assert.deepEqual(findings, [
       'error AwsSolutions-IAM5[Resource::arn:aws:sns:us-east-1:123456789012:other-topic:*] ' +
         `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy/Resource`,
+    ]);
+    assert.ok(error instanceof Error);
+  });
+
+  test('the DescribeAlarms acknowledgement does not hide another wildcard action on the same policy', () => {
+    const { error, findings } = synthWithNag({}, (stack) => {
+      const policy = stack.notifications.node.tryFindChild('AlarmReadPolicy');
+      assert.ok(policy instanceof Policy);
+      policy.addStatements(new PolicyStatement({ actions: ['cloudwatch:*'], resources: ['*'] }));
+    });
+    assert.deepEqual(findings, [
+      'error AwsSolutions-IAM5[Action::cloudwatch:*] Shipgate/Notifications/AlarmReadPolicy/Resource',
     ]);
     assert.ok(error instanceof Error);
   });

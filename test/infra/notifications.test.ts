@@ -1,5 +1,5 @@
-// Infra tests of notifications: both topics and their key, the notifier's stream source and dead-letter queue, and
-// who may publish to or subscribe on which topic.
+// Infra tests of notifications: both topics and their key, the notifier's stream source and dead-letter queue, the
+// alarm rollback function's subscription and grants, and who may publish to or subscribe on which topic.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
@@ -7,11 +7,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { AUDIT_EVENT_INSERTS } from '../../lambdas/events/stream-filter.ts';
-import { NOTIFIER_FUNCTION, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
+import { ALARM_FUNCTION, NOTIFIER_FUNCTION, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
 import { ShipgateApi } from '../../lib/api.ts';
-import { ShipgateFunction } from '../../lib/function.ts';
+import { ShipgateFunction, type WorkflowBinding } from '../../lib/function.ts';
 import { ShipgateNotifications } from '../../lib/notifications.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 import { ShipgateStorage } from '../../lib/storage.ts';
@@ -52,6 +53,20 @@ const viaService = (service: string) => ({
 /** Bundling is skipped: these tests read configuration only (the stack test bundles every function). */
 const noBundling = (): App => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
+/** State machines of another stack, for a `ShipgateNotifications` built without a `ShipgateWorkflow`. */
+const importedWorkflow = (scope: Stack): WorkflowBinding => ({
+  stateMachine: StateMachine.fromStateMachineArn(
+    scope,
+    'Release',
+    'arn:aws:states:us-east-1:123456789012:stateMachine:release',
+  ),
+  escalations: StateMachine.fromStateMachineArn(
+    scope,
+    'Escalation',
+    'arn:aws:states:us-east-1:123456789012:stateMachine:escalation',
+  ),
+});
+
 let stack: ShipgateStack;
 let template: Template;
 
@@ -80,6 +95,8 @@ const eventsTopicId = (): string => logicalIdOf(stack.notifications.eventsTopic.
 const alarmsTopicId = (): string => logicalIdOf(stack.notifications.alarmsTopic.topicArn);
 const keyId = (): string => logicalIdOf(stack.notifications.key.keyId);
 const notifierId = (): string => logicalIdOf(stack.notifications.notifier.functionName);
+const alarmFunctionId = (): string => logicalIdOf(stack.notifications.alarmFunction.functionName);
+const alarmQueueId = (): string => logicalIdOf(stack.notifications.alarmDeadLetterQueue.queueUrl);
 
 /** Every statement of every IAM policy attached to the function's role. */
 const statementsOf = (fn: ShipgateFunction, from: Template = template, of: Stack = stack): Statement[] => {
@@ -206,6 +223,40 @@ describe('topics and key', () => {
     );
   });
 
+  test('the key lets SNS of this account keep undelivered alarms in the encrypted dead-letter queue', () => {
+    const forSns = keyPolicy().filter((statement) =>
+      isDeepStrictEqual(statement.Principal, { Service: 'sns.amazonaws.com' }),
+    );
+    assert.deepEqual(forSns, [
+      {
+        Sid: 'AllowSnsToKeepUndeliveredMessagesInEncryptedQueues',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':sns:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':*',
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+  });
+
   test('the key lets CloudWatch generate and decrypt data keys, so alarm actions can publish to an encrypted topic', () => {
     const forCloudWatch = keyPolicy().filter((statement) =>
       isDeepStrictEqual(statement.Principal, { Service: 'cloudwatch.amazonaws.com' }),
@@ -214,8 +265,10 @@ describe('topics and key', () => {
     const [statement] = forCloudWatch;
     assert.equal(statement?.Effect, 'Allow');
     assert.deepEqual(listOf(statement?.Action ?? []).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
-    // Apart from it, only the account's own statement (which makes IAM grants effective).
-    const others = keyPolicy().filter((s) => s !== statement);
+    // Apart from it and SNS's, only the account's own statement (which makes IAM grants effective).
+    const others = keyPolicy().filter(
+      (s) => s !== statement && !isDeepStrictEqual(s.Principal, { Service: 'sns.amazonaws.com' }),
+    );
     assert.equal(others.length, 1);
     assert.deepEqual(listOf(others[0]?.Action ?? []), ['kms:*']);
   });
@@ -402,7 +455,10 @@ describe('routes', () => {
   test('bindSubscriber gives a function what a subscribe route gets', () => {
     const other = new Stack(noBundling(), 'Other');
     const storage = new ShipgateStorage(other, 'Storage');
-    const notifications = new ShipgateNotifications(other, 'Notifications', { table: (s) => storage.table(s) });
+    const notifications = new ShipgateNotifications(other, 'Notifications', {
+      table: (s) => storage.table(s),
+      workflow: importedWorkflow(other),
+    });
     const fn = new ShipgateFunction(other, 'Importer', { entry: 'lambdas/http/handlers/health.ts' });
     notifications.bindSubscriber(fn);
     const otherTemplate = Template.fromStack(other);
@@ -417,13 +473,157 @@ describe('routes', () => {
       sortKey: { name: releasesTable.sortKey.name, type: AttributeType.STRING },
     });
     assert.throws(
-      () => new ShipgateNotifications(other, 'Notifications', { table: () => withoutStream }),
+      () =>
+        new ShipgateNotifications(other, 'Notifications', {
+          table: () => withoutStream,
+          workflow: importedWorkflow(other),
+        }),
       /has no stream for the notifier/,
     );
   });
 });
 
+describe('alarm rollback function', () => {
+  test('is the one subscription of the alarms topic, a Lambda subscription to the alarm function', () => {
+    const subscriptions = Object.values(resourcesOf('AWS::SNS::Subscription')).filter((s) =>
+      isDeepStrictEqual(propsOf(s).TopicArn, { Ref: alarmsTopicId() }),
+    );
+    assert.equal(subscriptions.length, 1);
+    const [subscription] = subscriptions;
+    assert.equal(propsOf(subscription).Protocol, 'lambda');
+    assert.deepEqual(propsOf(subscription).Endpoint, { 'Fn::GetAtt': [alarmFunctionId(), 'Arn'] });
+    // SNS may invoke it, from the alarms topic only; nothing else has an invoke permission on it.
+    const permissions = Object.values(resourcesOf('AWS::Lambda::Permission')).filter((p) =>
+      isDeepStrictEqual(propsOf(p).FunctionName, { 'Fn::GetAtt': [alarmFunctionId(), 'Arn'] }),
+    );
+    assert.deepEqual(
+      permissions.map((p) => ({ ...propsOf(p) })),
+      [
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [alarmFunctionId(), 'Arn'] },
+          Principal: 'sns.amazonaws.com',
+          SourceArn: { Ref: alarmsTopicId() },
+        },
+      ],
+    );
+    // No function subscribes to the events topic: contacts do, at run time.
+    assert.deepEqual(
+      Object.values(resourcesOf('AWS::SNS::Subscription')).filter((s) =>
+        isDeepStrictEqual(propsOf(s).TopicArn, { Ref: eventsTopicId() }),
+      ),
+      [],
+    );
+  });
+
+  test('what SNS cannot deliver goes to an encrypted, TLS-only, retained queue that only the alarms topic may fill', () => {
+    assert.equal(alarmQueueId(), 'AlarmDeadLetterQueue');
+    const [subscription] = Object.values(resourcesOf('AWS::SNS::Subscription')).filter((s) =>
+      isDeepStrictEqual(propsOf(s).TopicArn, { Ref: alarmsTopicId() }),
+    );
+    assert.deepEqual(propsOf(subscription).RedrivePolicy, {
+      deadLetterTargetArn: { 'Fn::GetAtt': [alarmQueueId(), 'Arn'] },
+    });
+    const queue = resourcesOf('AWS::SQS::Queue')[alarmQueueId()];
+    assert.equal(queue?.DeletionPolicy, 'Retain');
+    assert.equal(queue?.UpdateReplacePolicy, 'Retain');
+    assert.deepEqual(propsOf(queue).KmsMasterKeyId, { 'Fn::GetAtt': [keyId(), 'Arn'] });
+    assert.equal(propsOf(queue).MessageRetentionPeriod, 14 * 24 * 60 * 60);
+    const policies = Object.values(resourcesOf('AWS::SQS::QueuePolicy')).filter((p) =>
+      (propsOf(p).Queues as unknown[]).some((q) => isDeepStrictEqual(q, { Ref: alarmQueueId() })),
+    );
+    assert.equal(policies.length, 1);
+    const statements = (propsOf(policies[0]).PolicyDocument as { Statement: Statement[] }).Statement;
+    const queueArn = { 'Fn::GetAtt': [alarmQueueId(), 'Arn'] };
+    assert.deepEqual(statements, [
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: queueArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': { Ref: alarmsTopicId() } } },
+      },
+    ]);
+  });
+
+  test('writes the table, answers the workflow as a respond route does, reads alarms, and nothing else', () => {
+    const fn = stack.notifications.alarmFunction;
+    const statements = statementsOf(fn);
+    const releases = JSON.stringify({ 'Fn::GetAtt': [releasesTable.logicalId, 'Arn'] });
+    const dynamo = grantsOf(statements, 'dynamodb:');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) {
+      assert.deepEqual(dynamo[action], [releases], action);
+    }
+    assert.deepEqual(
+      Object.keys(dynamo).sort(),
+      ['ConditionCheckItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+    );
+    // Exactly the Step Functions grants of a `respond` route.
+    const respond = routes.find((route) => route.workflow === 'respond');
+    assert.ok(respond);
+    const routeFn = stack.api.functions.get(respond.id);
+    assert.ok(routeFn);
+    const states = grantsOf(statements, 'states:');
+    assert.deepEqual(states, grantsOf(statementsOf(routeFn), 'states:'));
+    const release = JSON.stringify({ Ref: logicalIdOf(stack.workflow.stateMachine.stateMachineArn) });
+    const escalations = JSON.stringify({ Ref: logicalIdOf(stack.workflow.escalations.stateMachineArn) });
+    assert.deepEqual(Object.keys(states).sort(), [
+      'states:DescribeExecution',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+      'states:StartExecution',
+      'states:StopExecution',
+    ]);
+    assert.deepEqual(states['states:StartExecution'], [release, escalations].sort());
+    assert.deepEqual(states['states:SendTaskSuccess'], [release, escalations].sort());
+    assert.deepEqual(states['states:SendTaskFailure'], [release, escalations].sort());
+    assert.equal(states['states:StopExecution']?.length, 1);
+    assert.match(states['states:StopExecution']?.[0] ?? '', /:execution:/);
+    assert.deepEqual(grantsOf(statements, 'cloudwatch:'), { 'cloudwatch:DescribeAlarms': ['"*"'] });
+    // Nothing else: no topic, no queue, no notifications key, no deletion.
+    const services = new Set(statements.flatMap((s) => listOf(s.Action)).map((action) => action.split(':')[0]));
+    assert.deepEqual([...services].sort(), ['cloudwatch', 'dynamodb', 'kms', 'logs', 'states', 'xray']);
+    assert.equal(grantsOf(statements, 'sns:')['sns:Publish'], undefined);
+    assert.equal(dynamo['dynamodb:DeleteItem'], undefined);
+    const tableKey = JSON.stringify({ 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] });
+    for (const resources of Object.values(grantsOf(statements, 'kms:'))) assert.deepEqual(resources, [tableKey]);
+    // DescribeAlarms sits in a policy of its own, which grants nothing else, and the function waits for it.
+    const [describePolicy] = Object.entries(resourcesOf('AWS::IAM::Policy')).filter(([, policy]) =>
+      JSON.stringify(propsOf(policy).PolicyDocument).includes('cloudwatch:DescribeAlarms'),
+    );
+    assert.ok(describePolicy);
+    assert.deepEqual((propsOf(describePolicy[1]).PolicyDocument as { Statement: Statement[] }).Statement, [
+      { Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' },
+    ]);
+    const fnResource = resourcesOf('AWS::Lambda::Function')[alarmFunctionId()];
+    assert.ok(listOf(fnResource?.DependsOn ?? []).includes(describePolicy[0]));
+  });
+
+  test('gets the table and the state machines by environment, no topic, 30 s', () => {
+    const env = environmentOf(stack.notifications.alarmFunction);
+    assert.deepEqual(env[releasesTable.envVar], { Ref: releasesTable.logicalId });
+    assert.deepEqual(env.STATE_MACHINE_ARN, { Ref: logicalIdOf(stack.workflow.stateMachine.stateMachineArn) });
+    assert.deepEqual(env.ESCALATION_STATE_MACHINE_ARN, {
+      Ref: logicalIdOf(stack.workflow.escalations.stateMachineArn),
+    });
+    assert.equal(env.EVENTS_TOPIC_ARN, undefined);
+    assert.equal(propsOf(resourcesOf('AWS::Lambda::Function')[alarmFunctionId()]).Timeout, 30);
+    assert.equal(ALARM_FUNCTION.entry, 'lambdas/events/alarm-handler.ts');
+  });
+});
+
 describe('outputs', () => {
+  test('the alarm rollback function', () => {
+    template.hasOutput('AlarmRollbackFunctionName', { Value: { Ref: alarmFunctionId() } });
+  });
+
   test('the events topic, the alarms topic and the dead-letter queue', () => {
     template.hasOutput('EventsTopicArn', { Value: { Ref: eventsTopicId() } });
     template.hasOutput('AlarmsTopicArn', { Value: { Ref: alarmsTopicId() } });

@@ -10,6 +10,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import {
+  ALARM_FUNCTION,
   ESCALATION_FUNCTION,
   NOTIFIER_FUNCTION,
   type RouteDef,
@@ -95,8 +96,8 @@ interface Deployed {
 }
 
 /**
- * Every function of the stack: one per route, the workflow and escalation functions the state machines invoke, and
- * the notifier.
+ * Every function of the stack: one per route, the workflow and escalation functions the state machines invoke, the
+ * notifier and the alarm rollback function.
  */
 const deployedFunctions = (): Deployed[] => [
   ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
@@ -117,6 +118,12 @@ const deployedFunctions = (): Deployed[] => [
     entry: NOTIFIER_FUNCTION.entry,
     tables: NOTIFIER_FUNCTION.tables,
     fn: stack.notifications.notifier,
+  },
+  {
+    id: ALARM_FUNCTION.id,
+    entry: ALARM_FUNCTION.entry,
+    tables: ALARM_FUNCTION.tables,
+    fn: stack.notifications.alarmFunction,
   },
 ];
 
@@ -223,10 +230,10 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test('one function per route plus the workflow, escalation and notifier functions, each bundling its handler as ESM', () => {
+  test('one function per route plus the workflow, escalation, notifier and alarm functions, each bundling its handler as ESM', () => {
     assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + 3);
-    assert.equal(deployedFunctions().length, routes.length + 3);
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 4);
+    assert.equal(deployedFunctions().length, routes.length + 4);
     for (const { id, entry, fn } of deployedFunctions()) {
       const asset = fn.node.tryFindChild('Code');
       assert.ok(asset instanceof Asset, `${id} has a bundled code asset`);
@@ -244,11 +251,14 @@ describe('functions', () => {
   test('every function runs Node.js 24 on arm64 with active tracing, source maps and Powertools', () => {
     const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
     assert.ok(functions.length >= routes.length);
-    // The state machines' tasks and the notifier's batches get more time: a Step Functions or a stream retry costs
-    // more than an HTTP one.
-    const longer = [stack.workflow.function, stack.workflow.escalationFunction, stack.notifications.notifier].map((f) =>
-      logicalIdOf(f.functionName),
-    );
+    // The state machines' tasks, the notifier's batches and alarms get more time: a Step Functions, a stream or an
+    // SNS retry costs more than an HTTP one.
+    const longer = [
+      stack.workflow.function,
+      stack.workflow.escalationFunction,
+      stack.notifications.notifier,
+      stack.notifications.alarmFunction,
+    ].map((f) => logicalIdOf(f.functionName));
     for (const [id, fn] of functions) {
       const props = fn.Properties ?? {};
       const runtime = String(props.Runtime);
@@ -405,7 +415,7 @@ describe('permissions', () => {
     }
   });
 
-  test('only X-Ray and log delivery act on every resource ("*"): they have no resource-level permissions', () => {
+  test('only X-Ray, log delivery and DescribeAlarms act on every resource ("*"): none has a narrower scope', () => {
     const stateMachineRoles = [stack.workflow.stateMachine, stack.workflow.escalations].map((stateMachine) => {
       assert.ok(stateMachine.role);
       return { Ref: logicalIdOf(stateMachine.role.roleName) };
@@ -444,7 +454,10 @@ describe('permissions', () => {
             ]
           : onEverything.length === 0
             ? []
-            : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+            : actionsOf(onEverything, 'cloudwatch:').length > 0
+              ? // The alarm function's policy of its own: composite alarms are described only to `*`.
+                ['cloudwatch:DescribeAlarms']
+              : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
         id,
       );
     }

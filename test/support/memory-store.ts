@@ -110,6 +110,12 @@ export class MemoryReleaseStore implements ReleaseStore {
     return true;
   }
 
+  async releasesForAlarm(alarmName: string): Promise<string[]> {
+    return [...this.releases.values()]
+      .filter((stored) => stored.release.alarmNames?.includes(alarmName))
+      .map((stored) => stored.release.id);
+  }
+
   async saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void> {
     const stored = this.#stored(releaseId);
     stored.samples = [...(stored.samples ?? []), ...samples.map(clone)];

@@ -248,3 +248,45 @@ describe('escalation on the local engine', () => {
     await assert.rejects(h.service.acknowledge(engineeringLead, id), /already acknowledged/);
   });
 });
+
+describe('CloudWatch alarms', () => {
+  it('records an alarm before deployment without blocking, and rolls back on one during production', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, {
+      templateId: 'toolboxai-v1',
+      name: 'x',
+      version: '1',
+      alarmNames: ['checkout-5xx'],
+    });
+    const early = await h.service.onAlarm({ name: 'checkout-5xx', state: 'ALARM', reason: 'Threshold Crossed' });
+    assert.deepEqual(early, [{ releaseId: created.id, outcome: 'recorded' }]);
+    assert.equal((await h.service.getRelease(rm, created.id)).status, 'PRE_RELEASE');
+    assert.deepEqual(await h.service.onAlarm({ name: 'checkout-5xx', state: 'OK', reason: 'back' }), []);
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+    await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
+    const late = await h.service.onAlarm({
+      name: 'checkout-5xx',
+      state: 'ALARM',
+      reason: 'Threshold Crossed: 3 datapoints',
+    });
+    assert.deepEqual(late, [{ releaseId: created.id, outcome: 'rolled-back' }]);
+    const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
+    assert.equal(rolling.rollback?.trigger, 'alarm:checkout-5xx');
+    const types = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items.map((event) => event.type);
+    assert.ok(types.includes('alarm.received') && types.includes('rollback.requested'));
+  });
+
+  it('finds a release by the ReleaseId dimension of an alarm it did not name', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const outcome = await h.service.onAlarm({
+      name: 'shipgate-p95',
+      state: 'ALARM',
+      reason: 'r',
+      releaseId: created.id,
+    });
+    assert.deepEqual(outcome, [{ releaseId: created.id, outcome: 'recorded' }]);
+  });
+});

@@ -81,6 +81,7 @@ function releaseOf(row: Row): Release {
     rollback: row.rollback,
     escalation: row.escalation,
     productionStartedAt: row.productionStartedAt,
+    alarmNames: row.alarmNames,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -138,7 +139,25 @@ export class DynamoReleaseStore implements ReleaseStore {
         },
       },
       ...events.map((event) => this.#putEvent(event)),
+      // Alarm name -> release, so an alarm notification finds the releases that named it in one Query.
+      ...(release.alarmNames ?? []).map((alarmName) => ({
+        Put: {
+          TableName: this.#table,
+          Item: { pk: `ALARM#${alarmName}`, sk: pk(release.id), kind: 'alarm-link', releaseId: release.id },
+        },
+      })),
     ]);
+  }
+
+  async releasesForAlarm(alarmName: string): Promise<string[]> {
+    const page = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ALARM#${alarmName}` },
+      }),
+    );
+    return (page.Items ?? []).map((row) => String(row.releaseId));
   }
 
   async load(releaseId: string): Promise<ReleaseAggregate | undefined> {

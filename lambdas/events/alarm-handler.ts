@@ -1,0 +1,24 @@
+// The alarms topic's subscriber: a CloudWatch alarm going into ALARM rolls back the releases watching it. A
+// notification that is not an alarm is logged and dropped; a failure is thrown, so SNS retries it (then its DLQ).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SNSEvent } from 'aws-lambda';
+import { releasesService } from '../http/composition.ts';
+import { logger } from '../http/logger.ts';
+import { alarmChangeOf } from './alarm-message.ts';
+
+const releases = releasesService({ workflow: 'api' });
+
+export const handler = middy<SNSEvent, void>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event) => {
+    for (const record of event.Records) {
+      const alarm = alarmChangeOf(record.Sns.Message);
+      if (!alarm) {
+        logger.warn('not a CloudWatch alarm notification; dropped', { messageId: record.Sns.MessageId });
+        continue;
+      }
+      const outcomes = await releases.onAlarm(alarm);
+      logger.info('alarm handled', { alarm: alarm.name, state: alarm.state, outcomes });
+    }
+  });
