@@ -63,6 +63,8 @@ export interface Release {
   /** The Step Functions execution driving the release. */
   readonly executionId?: string | undefined;
   readonly rollback?: RollbackInfo | undefined;
+  /** A rollback a trigger proposed in an `approval` window, until the release manager rolls back or dismisses it. */
+  readonly rollbackProposal?: { readonly reason: string; readonly trigger: string; readonly at: string } | undefined;
   /** CloudWatch alarms the team attached: one going into ALARM after production deployment starts rolls back. */
   readonly alarmNames?: readonly string[] | undefined;
   /** When production deployment started: metric samples before it are the baseline ("2x normal"). */
@@ -128,6 +130,7 @@ export type AuditEventType =
   | 'rollback.completed'
   | 'rollback.failed'
   | 'rollback.proposed'
+  | 'rollback.dismissed'
   | 'alarm.received'
   | 'escalation.started'
   | 'escalation.paged'

@@ -187,7 +187,12 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     await retrying(async () => {
       const current = await load(releaseId);
       const at = now();
-      const next = { ...current.release, revision: current.release.revision + 1, updatedAt: at };
+      const next = {
+        ...current.release,
+        rollbackProposal: { reason, trigger, at },
+        revision: current.release.revision + 1,
+        updatedAt: at,
+      };
       await store.saveRelease(next, current.release.revision, [
         event(releaseId, 'rollback.proposed', SYSTEM, at, { reason, trigger, breaches: figures }),
       ]);
@@ -589,6 +594,37 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
           return [windowReport(agg.template, window, all, { from: new Date(from), to: new Date(to), baselines })];
         }),
       };
+    },
+
+    /**
+     * Dismisses a rollback a trigger proposed: the release manager decides to keep the release, with a reason
+     * (recorded). To roll back instead, POST /rollback.
+     */
+    async dismissRollback(actor: Actor, releaseId: string, reason: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'rollback-release' });
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        const proposal = current.release.rollbackProposal;
+        if (!proposal) {
+          throw new RuleViolation('nothing-to-dismiss', 'no rollback is proposed for this release');
+        }
+        const at = now();
+        const next = {
+          ...current.release,
+          rollbackProposal: undefined,
+          revision: current.release.revision + 1,
+          updatedAt: at,
+        };
+        await store.saveRelease(next, current.release.revision, [
+          event(releaseId, 'rollback.dismissed', actorRef(actor), at, {
+            reason,
+            proposal: proposal.reason,
+            trigger: proposal.trigger,
+          }),
+        ]);
+        return { ...current, release: next };
+      });
+      return releaseView(agg);
     },
 
     /** Cancels a release before production deployment starts, and stops its workflow. */

@@ -385,6 +385,7 @@ export function decideRollbackRequest(
   }
   return {
     ...release,
+    rollbackProposal: undefined,
     status: 'ROLLBACK_REQUESTED',
     rollback: { reason, requestedBy: by, requestedAt: at, trigger },
     revision: release.revision + 1,

@@ -85,6 +85,13 @@ export const routes: readonly RouteDef[] = [
     workflow: 'respond',
   },
   {
+    id: 'dismiss-rollback',
+    method: 'POST',
+    path: '/releases/{releaseId}/rollback/dismiss',
+    authenticated: true,
+    tables: write,
+  },
+  {
     id: 'cancel-release',
     method: 'POST',
     path: '/releases/{releaseId}/cancel',

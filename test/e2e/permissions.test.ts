@@ -48,7 +48,8 @@ type Cell =
   | '409 not-signer'
   | '409 wait-not-satisfied'
   | '409 rollback-not-allowed'
-  | '409 nothing-to-acknowledge';
+  | '409 nothing-to-acknowledge'
+  | '409 nothing-to-dismiss';
 type Cells = readonly [Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell];
 
 /**
@@ -125,6 +126,7 @@ const MATRIX: readonly Row[] = [
   ['create-contact',   {},                                                          'contacts:manage',                ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['list-contacts',    {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['delete-contact',   {},                                                          'contacts:manage',                ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['dismiss-rollback', {},                                                          'release:rollback',               ['401', '409 nothing-to-dismiss', '403', '403', '403',         '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['cancel-release',   {},                                                          'release:cancel',                 ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
 ];
 
@@ -246,6 +248,7 @@ describe('the permission matrix: every route times every caller', () => {
       case 'record-signoff':
         return { path, body: { gate: GATE, role: on.role, decision: 'approve' } };
       case 'rollback-release':
+      case 'dismiss-rollback':
       case 'cancel-release':
         return { path, body: { reason: 'permission matrix' } };
       case 'acknowledge-release':

@@ -6,7 +6,7 @@ import type { Actor } from '../../lambdas/core/actor.ts';
 import type { ReleaseStatus } from '../../lambdas/core/release.ts';
 import type { ReleaseView } from '../../lambdas/core/view.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
-import { user } from '../support/fixtures.ts';
+import { machine, user } from '../support/fixtures.ts';
 import { workflowHarness } from '../support/workflow-harness.ts';
 
 const toolbox = findBuiltInTemplate('toolboxai-v1');
@@ -288,5 +288,33 @@ describe('CloudWatch alarms', () => {
       releaseId: created.id,
     });
     assert.deepEqual(outcome, [{ releaseId: created.id, outcome: 'recorded' }]);
+  });
+});
+
+describe('a rollback proposed in an approval window', () => {
+  it('is recorded and notified, and the release manager may dismiss it with a reason; the release keeps monitoring', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    await until(h, created.id, 'the extended window', (view) => view.waitingFor?.window === 'extended');
+    const agent = machine('agent', ['shipgate/metrics.write']);
+    const result = await h.service.recordMetrics(agent, created.id, [
+      { name: 'api.error_rate', value: 4, unit: 'Percent' },
+    ]);
+    assert.equal(result.rollbackPolicy, 'approval');
+    assert.equal(result.breaches[0]?.trigger, 'api-error-rate-1');
+    const proposed = await h.service.getRelease(rm, created.id);
+    assert.equal(proposed.status, 'MONITORING', 'an approval window does not roll back by itself');
+    assert.equal(proposed.rollbackProposal?.trigger, 'api-error-rate-1');
+    await assert.rejects(h.service.dismissRollback(team, created.id, 'noise'), /release:rollback/);
+    const kept = await h.service.dismissRollback(rm, created.id, 'a load test, not users');
+    assert.equal(kept.rollbackProposal, undefined);
+    await assert.rejects(h.service.dismissRollback(rm, created.id, 'again'), /no rollback is proposed/);
+    const events = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    const dismissed = events.find((event) => event.type === 'rollback.dismissed');
+    assert.equal(dismissed?.data.reason, 'a load test, not users');
+    assert.equal(dismissed?.actor.id, 'rita');
+    assert.ok(events.some((event) => event.type === 'rollback.proposed'));
   });
 });

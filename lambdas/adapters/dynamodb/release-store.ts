@@ -82,6 +82,7 @@ function releaseOf(row: Row): Release {
     escalation: row.escalation,
     productionStartedAt: row.productionStartedAt,
     alarmNames: row.alarmNames,
+    rollbackProposal: row.rollbackProposal,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
