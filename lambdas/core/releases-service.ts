@@ -39,6 +39,7 @@ import type { Next, Outcome, TransitionEvent } from './workflow.ts';
 import {
   decideCancel,
   decideRollbackRequest,
+  inProduction,
   ROLLBACK_STEP_FAILED,
   ROLLBACK_TRIGGERED,
   transition,
@@ -534,8 +535,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
           continue;
         }
         const reason = `CloudWatch alarm ${alarm.name}: ${alarm.reason}`.slice(0, 2000);
-        const inProduction = ['DEPLOYING', 'MONITORING', 'CONFIRMING'].includes(agg.release.status);
-        if (!inProduction) {
+        if (!inProduction(agg.release.status)) {
           await retrying(async () => {
             const current = await load(releaseId);
             const at = now();

@@ -101,7 +101,10 @@ const clampSeconds = (seconds: number): number => Math.min(MAX_WAIT_SECONDS, Mat
 
 /** Statuses after which the workflow has nothing left to do. */
 export const TERMINAL: ReadonlySet<ReleaseStatus> = TERMINAL_STATUSES;
-const ROLLBACK_ALLOWED: ReadonlySet<ReleaseStatus> = new Set(['DEPLOYING', 'MONITORING', 'CONFIRMING']);
+const IN_PRODUCTION: ReadonlySet<ReleaseStatus> = new Set(['DEPLOYING', 'MONITORING', 'CONFIRMING']);
+
+/** Whether production deployment has started and the release has not ended: it can be rolled back. */
+export const inProduction = (status: ReleaseStatus): boolean => IN_PRODUCTION.has(status);
 const CANCEL_ALLOWED: ReadonlySet<ReleaseStatus> = new Set(['PRE_RELEASE', 'STAGING']);
 
 /** The phases a release moves through: every phase but follow-up work, which is tracked after completion. */
@@ -376,7 +379,7 @@ export function decideRollbackRequest(
   at: string,
   trigger?: string,
 ): Release {
-  if (!ROLLBACK_ALLOWED.has(release.status)) {
+  if (!inProduction(release.status)) {
     throw new RuleViolation(
       'rollback-not-allowed',
       `a release can be rolled back from DEPLOYING onward; this one is ${release.status}`,
