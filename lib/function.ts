@@ -86,7 +86,7 @@ const executionActions = ['states:StopExecution', 'states:DescribeExecution'] as
  * resolved ARN flattened, `Ref` as `<LogicalId>`, `Fn::GetAtt` as `<LogicalId.Attribute>`, `Fn::Join` joined, and any
  * other intrinsic as its JSON. Acknowledging this exact id leaves every other wildcard of the policy reported.
  */
-const wildcardResourceFinding = (scope: IConstruct, arn: string): string => {
+export const wildcardResourceFinding = (scope: IConstruct, arn: string): string => {
   const flatten = (node: unknown): string => {
     if (typeof node === 'string') return node;
     if (typeof node === 'object' && node !== null) {

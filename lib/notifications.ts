@@ -1,29 +1,29 @@
 // Notifications: the release-events topic contacts subscribe to, the alarms topic CloudWatch alarms publish to, the
 // key both are encrypted with, the notifier, which turns new audit events read from the releases table's stream
-// into recorded, published notifications, with a queue for the batches it could not get through, and the alarm
-// rollback function subscribed to the alarms topic, with a queue for the alarms SNS could not deliver to it.
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+// into recorded, published notifications, with a queue for the batches it could not get through, and the alarms
+// topic's subscribers: the alarm rollback function, with queues for the alarms SNS could not deliver to it and for
+// those it failed on, and the on-call contacts given at deploy time.
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import {
-  AnyPrincipal,
-  Effect,
-  Grant,
-  type IRole,
-  Policy,
-  PolicyStatement,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { EventSourceMapping, FilterCriteria, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { EventInvokeConfig, type EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import {
+  EmailSubscription,
+  LambdaSubscription,
+  SmsSubscription,
+  UrlSubscription,
+} from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { releasesTable, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { AUDIT_EVENT_INSERTS } from '../lambdas/events/stream-filter.ts';
 import { ALARM_FUNCTION, NOTIFIER_FUNCTION } from '../lambdas/http/routes.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, type WorkflowBinding } from './function.ts';
+import { type OnCallContacts, parseOnCall } from './on-call.ts';
+import { deadLetterQueue, defaultPolicyOf, grantSendTo, queueDestination, tableStreamSource } from './queues.ts';
 import { pinLogicalId } from './storage.ts';
 
 /** Properties of {@link ShipgateNotifications}. */
@@ -68,26 +68,15 @@ const topicPolicyActions = [
   'sns:Subscribe',
 ] as const;
 
-/** What Lambda needs to poll a DynamoDB stream; all four act on the stream's ARN. */
-const streamReadActions = [
-  'dynamodb:DescribeStream',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:ListStreams',
-] as const;
-
-/** Sending to a KMS-encrypted queue: SQS asks KMS for a data key with the sender's credentials. */
-const queueKeyActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
-
 const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
 const sns = new ServicePrincipal('sns.amazonaws.com');
 
 /**
- * What the alarm rollback function reads of CloudWatch: the alarm that fired (its dimensions, its description),
- * and the state of the alarms a release names. The API reference of DescribeAlarms: composite alarms are returned
- * only to a permission scoped to `*`; an alarm a release names may be one.
+ * How long an alarm may wait for the rollback function (throttled, or between Lambda's retries) before it goes to the
+ * failure queue instead. Long enough to ride out a throttling spell, short enough that an operator looking at the
+ * queue sees an alarm while its release is still likely to be in production.
  */
-const alarmReadActions = ['cloudwatch:DescribeAlarms'] as const;
+const alarmMaxEventAge = Duration.hours(6);
 
 /**
  * The two topics, both encrypted with one customer-managed key that rotates, TLS-only, retained with the key (a
@@ -100,11 +89,14 @@ const alarmReadActions = ['cloudwatch:DescribeAlarms'] as const;
  * of the shard and sequence numbers, kept 14 days. The notifications themselves are recorded in the table before
  * they are published, so a failed one stays visible there with its error.
  *
- * The alarm rollback function is the alarms topic's one subscription made here (people subscribe on their own). An
- * alarm SNS cannot deliver to it within SNS's retries goes to the alarm dead-letter queue, kept 14 days.
+ * The alarms topic's subscribers are made here: the alarm rollback function, and the on-call contacts given at deploy
+ * time ({@link ShipgateNotifications.subscribeOnCall}). An alarm SNS cannot deliver to the function, an email address
+ * or a URL within SNS's retries goes to the alarm dead-letter queue (the SNS message as published). An alarm the
+ * rollback function was invoked with but failed on, after Lambda's two retries or six hours, goes to the alarm failure
+ * queue (Lambda's invocation record, with the SNS event as its request payload). Both keep messages 14 days.
  */
 export class ShipgateNotifications extends Construct {
-  /** Encrypts both topics and the dead-letter queue. */
+  /** Encrypts both topics and the dead-letter queues (also the monitor's). */
   readonly key: Key;
   /** Release events, with message attributes contacts filter on; the notifier publishes, contacts subscribe. */
   readonly eventsTopic: Topic;
@@ -118,15 +110,18 @@ export class ShipgateNotifications extends Construct {
   readonly streamSource: EventSourceMapping;
   /** Subscribed to the alarms topic: rolls back, or proposes to roll back, the releases an alarm concerns. */
   readonly alarmFunction: ShipgateFunction;
-  /** Where SNS puts an alarm it could not deliver to the alarm rollback function within its retries. */
+  /** Where SNS puts an alarm it could not deliver to a subscriber of the alarms topic within its retries. */
   readonly alarmDeadLetterQueue: Queue;
+  /** Where Lambda records an alarm the rollback function failed on, after its retries or the maximum event age. */
+  readonly alarmFailureQueue: Queue;
 
   constructor(scope: Construct, id: string, props: ShipgateNotificationsProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
     this.key = new Key(this, 'Key', {
-      description: 'Shipgate notifications: release-events and alarms topics, notification dead-letter queue',
+      description:
+        'Shipgate notifications: the release-events and alarms topics, and the failure queues of their consumers',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -183,11 +178,12 @@ export class ShipgateNotifications extends Construct {
       }),
     );
 
-    this.deadLetterQueue = this.createDeadLetterQueue(
-      'DeadLetterQueue',
-      'NotificationDeadLetterQueue',
-      'the on-failure destination of the notifier stream source, holding records of batches that failed all retries',
-    );
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      key: this.key,
+      logicalId: 'NotificationDeadLetterQueue',
+      purpose:
+        'the on-failure destination of the notifier stream source, holding records of batches that failed all retries',
+    });
 
     this.notifier = new ShipgateFunction(this, NOTIFIER_FUNCTION.id, {
       entry: NOTIFIER_FUNCTION.entry,
@@ -203,53 +199,31 @@ export class ShipgateNotifications extends Construct {
     }
     this.notifier.bindNotifier(this.eventsTopic, 'publish');
 
-    const releases = props.table(releasesTable);
-    const streamArn = releases.tableStreamArn;
+    const streamArn = props.table(releasesTable).tableStreamArn;
     if (streamArn === undefined) {
       throw new Error(`the ${releasesTable.logicalId} table has no stream for the notifier to read`);
     }
-    // Lambda polls the stream and sends to the on-failure destination with the function's role. Reading the stream
-    // of a table encrypted with its own key needs that key's Decrypt through DynamoDB, which bindTable has granted.
-    Grant.addToPrincipal({ grantee: this.notifier, actions: [...streamReadActions], resourceArns: [streamArn] });
-    Grant.addToPrincipal({
-      grantee: this.notifier,
-      actions: ['sqs:SendMessage'],
-      resourceArns: [this.deadLetterQueue.queueArn],
-    });
-    Grant.addToPrincipal({
-      grantee: this.notifier,
-      actions: [...queueKeyActions],
-      resourceArns: [this.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.${stack.urlSuffix}` } },
-    });
-
-    // Bound here rather than through `SqsDlq`, whose grant adds GetQueueAttributes, GetQueueUrl and wildcard key
-    // actions that sending an invocation record never uses.
-    const onFailure: IEventSourceDlq = { bind: () => ({ destination: this.deadLetterQueue.queueArn }) };
-    this.streamSource = new EventSourceMapping(this, 'StreamSource', {
+    this.streamSource = tableStreamSource(this, 'StreamSource', {
       target: this.notifier,
-      eventSourceArn: streamArn,
-      // From the oldest record the stream holds, so events written while the mapping was being created are sent.
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 10,
-      filters: [FilterCriteria.filter(AUDIT_EVENT_INSERTS)],
-      reportBatchItemFailures: true,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: Duration.days(1),
-      onFailure,
+      streamArn,
+      filters: [AUDIT_EVENT_INSERTS],
+      deadLetterQueue: this.deadLetterQueue,
     });
-    // Lambda checks the role's stream and queue permissions when the mapping is created.
-    const policy = this.notifier.role?.node.tryFindChild('DefaultPolicy');
-    if (policy === undefined) throw new Error(`${this.notifier.node.path} has no policy for its stream grants`);
-    this.streamSource.node.addDependency(policy);
 
-    this.alarmDeadLetterQueue = this.createDeadLetterQueue(
-      'AlarmDeadLetterQueue',
-      'AlarmDeadLetterQueue',
-      "the redrive destination of the alarm rollback function's subscription to the alarms topic, holding the " +
-        'alarms SNS could not deliver to the function',
-    );
+    this.alarmDeadLetterQueue = deadLetterQueue(this, 'AlarmDeadLetterQueue', {
+      key: this.key,
+      logicalId: 'AlarmDeadLetterQueue',
+      purpose:
+        "the redrive destination of the alarms topic's subscriptions (the alarm rollback function, on-call " +
+        'contacts), holding the alarms SNS could not deliver',
+    });
+    this.alarmFailureQueue = deadLetterQueue(this, 'AlarmFailureQueue', {
+      key: this.key,
+      logicalId: 'AlarmFailureQueue',
+      purpose:
+        "the on-failure destination of the alarm rollback function's asynchronous invocations, holding the alarms " +
+        'it failed on after its retries',
+    });
     this.alarmFunction = this.createAlarmFunction(props);
   }
 
@@ -267,18 +241,42 @@ export class ShipgateNotifications extends Construct {
   }
 
   /**
+   * Subscribes on-call contacts to the alarms topic, so they get every state change of every alarm acting on it:
+   * each email address, phone number (SMS) and HTTPS URL one subscription, without a filter policy; email and HTTPS
+   * subscriptions put what SNS cannot deliver in the alarm dead-letter queue. Checks the contacts first
+   * ({@link parseOnCall}); `source` names where they came from in the error.
+   */
+  subscribeOnCall(contacts: OnCallContacts, source = 'onCall'): void {
+    const { emails, phones, urls } = parseOnCall(contacts, source);
+    const deadLetterQueue = this.alarmDeadLetterQueue;
+    // Each subscription is named after its endpoint (by SNS subscriptions' own construct ids), so adding or removing
+    // one contact never replaces another's subscription, which would ask the remaining people to confirm again.
+    for (const email of emails) this.alarmsTopic.addSubscription(new EmailSubscription(email, { deadLetterQueue }));
+    // No dead-letter queue for texts: CDK's SmsSubscription sets none, and SMS failures are carrier outcomes that SNS's
+    // SMS delivery status logs (an account setting) record, not messages to redrive.
+    for (const phone of phones) this.alarmsTopic.addSubscription(new SmsSubscription(phone));
+    for (const url of urls) {
+      this.alarmsTopic.addSubscription(
+        new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS, deadLetterQueue }),
+      );
+    }
+  }
+
+  /**
    * The alarm rollback function: writes the releases table, answers the release workflow's callback tasks and
-   * starts escalations (`bindWorkflow` with `respond`, what a `respond` route gets), reads alarms. Subscribed to the
-   * alarms topic; what SNS cannot deliver to it goes to the alarm dead-letter queue. No cycle: the function depends
-   * on the state machines, the table and its own policies; the subscription and the invoke permission on the topic
-   * and the function; the queue on the key; the key on nothing of these.
+   * starts escalations (`bindWorkflow` with `respond`, what a `respond` route gets). It reads nothing of CloudWatch:
+   * the alarm's name, state, reason and ReleaseId dimension come in the SNS message. Subscribed to the alarms topic,
+   * what SNS cannot deliver to it goes to the alarm dead-letter queue; SNS invokes it asynchronously, so an alarm it
+   * fails on is retried twice by Lambda and then recorded in the alarm failure queue (not dropped). No cycle: the
+   * function depends on the state machines, the table and its own policy; the subscription and the invoke
+   * permission on the topic and the function; the queues on the key; the key on nothing of these.
    */
   private createAlarmFunction(props: ShipgateNotificationsProps): ShipgateFunction {
     const fn = new ShipgateFunction(this, ALARM_FUNCTION.id, {
       entry: ALARM_FUNCTION.entry,
       description: 'Shipgate alarm rollback: rolls back or proposes to roll back the releases an alarm concerns',
-      // An alarm is a few table reads and writes, a DescribeAlarms call and a task response per release it
-      // concerns; the margin covers a cold start and the SDK's retries.
+      // An alarm is a few table reads and writes and a task response per release it concerns; the margin covers a
+      // cold start and the SDK's retries.
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
@@ -287,51 +285,20 @@ export class ShipgateNotifications extends Construct {
       fn.bindTable(props.table(table), table, access);
     }
     fn.bindWorkflow(props.workflow, 'respond');
-    // A policy of its own, so that its `*` is acknowledged for this action alone (the default policy's `*`
-    // acknowledgement is for X-Ray); the function is created after it, so its first alarm can already read alarms.
-    const alarmRead = new Policy(this, 'AlarmReadPolicy', {
-      roles: [this.roleOf(fn)],
-      statements: [new PolicyStatement({ actions: [...alarmReadActions], resources: ['*'] })],
+    grantSendTo(fn, this.alarmFailureQueue);
+    const invokeConfig = new EventInvokeConfig(this, 'AlarmInvokeConfig', {
+      function: fn,
+      // Lambda's default, said here. Retrying is safe: an alarm is handled against where each release stands then,
+      // so one a first attempt already rolled back is only recorded as alarmed again. Two retries a minute or two
+      // apart ride out a brief DynamoDB or Step Functions error.
+      retryAttempts: 2,
+      maxEventAge: alarmMaxEventAge,
+      onFailure: queueDestination(this.alarmFailureQueue),
     });
-    Validations.of(alarmRead).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:DescribeAlarms returns composite alarms only to a permission scoped to "*" (DescribeAlarms, ' +
-        'CloudWatch API reference), and the alarms a release names may be composite. It only reads alarm ' +
-        'definitions and states; this policy grants nothing else.',
-    });
-    fn.node.addDependency(alarmRead);
+    // Lambda checks that the function's role may send to the destination when the configuration is created.
+    invokeConfig.node.addDependency(defaultPolicyOf(fn));
     this.alarmsTopic.addSubscription(new LambdaSubscription(fn, { deadLetterQueue: this.alarmDeadLetterQueue }));
     return fn;
-  }
-
-  /** The role of a function, which every ShipgateFunction has (it creates its own). */
-  private roleOf(fn: ShipgateFunction): IRole {
-    const role = fn.role;
-    if (role === undefined) throw new Error(`${fn.node.path} has no role`);
-    return role;
-  }
-
-  /**
-   * A dead-letter queue: encrypted with the notifications key, TLS-only, retained, keeping messages 14 days, its
-   * logical id pinned to `logicalId`. `purpose` says what it holds, for the acknowledgement that it needs none itself.
-   */
-  private createDeadLetterQueue(id: string, logicalId: string, purpose: string): Queue {
-    const queue = new Queue(this, id, {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    pinLogicalId(queue, logicalId);
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        `This queue is itself a dead-letter destination: ${purpose}. A dead-letter queue of its own would only ` +
-        'move the same messages one queue further.',
-    });
-    return queue;
   }
 
   /** A retained, TLS-only topic encrypted with the notifications key, its logical id pinned to `id`. */

@@ -1,5 +1,5 @@
-// The Shipgate stack: stateful storage, authentication, the release workflow, notifications and the stateless API
-// composed into one deployable unit.
+// The Shipgate stack: stateful storage, authentication, the release workflow, notifications, monitoring and the
+// stateless API composed into one deployable unit.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CorsPreflightOptions } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,7 +8,9 @@ import { releasesTable } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { ShipgateApi } from './api.ts';
 import { ShipgateAuth, type ShipgateAuthProps } from './auth.ts';
 import type { PowertoolsLogLevel } from './function.ts';
+import { ShipgateMonitoring } from './monitoring.ts';
 import { ShipgateNotifications } from './notifications.ts';
+import { ON_CALL_CONTEXT, type OnCallContacts, parseOnCall } from './on-call.ts';
 import { ShipgateStorage } from './storage.ts';
 import { ShipgateWorkflow } from './workflow.ts';
 
@@ -49,6 +51,12 @@ export interface ShipgateStackProps extends StackProps {
    * @default the API's URL
    */
   readonly publicUrl?: string;
+  /**
+   * On-call contacts subscribed to the alarms topic: every state change of every alarm acting on it reaches each
+   * email address, phone number (SMS) and HTTPS URL (a paging tool). Checked at synthesis; see `OnCallContacts`.
+   * @default the `shipgate:onCall` context value (a JSON object, in cdk.json or `-c`), else none
+   */
+  readonly onCall?: OnCallContacts;
 }
 
 /** Everything Shipgate deploys. Environment-agnostic: account and region come from the deploying credentials. */
@@ -57,6 +65,7 @@ export class ShipgateStack extends Stack {
   readonly auth: ShipgateAuth;
   readonly workflow: ShipgateWorkflow;
   readonly notifications: ShipgateNotifications;
+  readonly monitoring: ShipgateMonitoring;
   readonly api: ShipgateApi;
 
   constructor(scope: Construct, id: string, props: ShipgateStackProps = {}) {
@@ -76,6 +85,19 @@ export class ShipgateStack extends Stack {
     this.notifications = new ShipgateNotifications(this, 'Notifications', {
       table: (schema) => this.storage.table(schema),
       workflow: this.workflow,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+    });
+    // The property, else the context: values given with `-c` arrive as strings, which parseOnCall reads as JSON. Either
+    // is checked at synthesis, the error naming where it came from, so a typo in an address fails `cdk synth`.
+    this.notifications.subscribeOnCall(
+      props.onCall ?? parseOnCall(this.node.tryGetContext(ON_CALL_CONTEXT), `context ${ON_CALL_CONTEXT}`),
+      'onCall',
+    );
+    this.monitoring = new ShipgateMonitoring(this, 'Monitoring', {
+      table: (schema) => this.storage.table(schema),
+      alarmsTopic: this.notifications.alarmsTopic,
+      key: this.notifications.key,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
@@ -121,7 +143,25 @@ export class ShipgateStack extends Stack {
     });
     new CfnOutput(this, 'AlarmsTopicArn', {
       value: this.notifications.alarmsTopic.topicArn,
-      description: 'Alarm actions of CloudWatch alarms publish here; on-call people and the rollback handler subscribe',
+      description:
+        'Alarm actions of CloudWatch alarms publish here; the rollback function and on-call contacts subscribe, and ' +
+        'teams may subscribe their own paging tools',
+    });
+    new CfnOutput(this, 'MetricNamespace', {
+      value: this.monitoring.namespace,
+      description: 'The CloudWatch namespace of release metric samples (dimension ReleaseId)',
+    });
+    new CfnOutput(this, 'AlarmNamePrefix', {
+      value: this.monitoring.alarmPrefix,
+      description: 'Alarms of rollback triggers are named <prefix>-<releaseId>-<triggerId>',
+    });
+    new CfnOutput(this, 'MonitorDeadLetterQueueUrl', {
+      value: this.monitoring.deadLetterQueue.queueUrl,
+      description: 'Records of sample and alarm-event batches the monitor could not process within its retries',
+    });
+    new CfnOutput(this, 'AlarmFailureQueueUrl', {
+      value: this.notifications.alarmFailureQueue.queueUrl,
+      description: 'Alarms the rollback function failed on after its retries (Lambda invocation records)',
     });
     new CfnOutput(this, 'NotificationDeadLetterQueueUrl', {
       value: this.notifications.deadLetterQueue.queueUrl,

@@ -36,6 +36,7 @@ Shipgate is running locally.
   DynamoDB   ${runtime.dynamodbEndpoint} (DynamoDB Local, data kept in ${shown}/dynamodb)
   Tokens     signed by the local issuer (key in ${shown}/issuer-key.json)
   Workflow   the Step Functions definition on aws-local-stepfunctions, time ${timeScale === 1 ? 'real' : `x${timeScale}`}; ${runtime.resumed.length} release(s) in flight resumed
+  Alarms     CloudWatch stand-in, in process (GET /local/alarms); POST /local/alarms plays a state change
   Notify     outbox ${shown}/outbox.jsonl (GET /notifications)${process.env.SHIPGATE_SMTP_URL ? `, email via ${process.env.SHIPGATE_SMTP_URL}` : '; set SHIPGATE_SMTP_URL to send real email'}
 
 Try it (in another terminal, from this folder):

@@ -1,18 +1,27 @@
 // The local runtime as a library: DynamoDB Local on disk, the tables from the CDK schema, the local issuer and the
-// gateway in front of the same handlers. `local/main.ts` is its command line.
+// gateway in front of the same handlers, stream pollers feeding the stream consumers, and in-process stand-ins for
+// SNS delivery and CloudWatch alarms. `local/main.ts` is its command line.
 
+import './log-level.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { isAuditEventInsert } from '../lambdas/events/stream-filter.ts';
-import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
-import { ALARM_FUNCTION, ESCALATION_FUNCTION, NOTIFIER_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { isAuditEventInsert, isMonitorRecord } from '../lambdas/events/stream-filter.ts';
+import { monitoringService, releasesService, useMetricAlarms, useNotifier } from '../lambdas/http/composition.ts';
+import {
+  ALARM_FUNCTION,
+  ESCALATION_FUNCTION,
+  MONITOR_FUNCTION,
+  NOTIFIER_FUNCTION,
+  WORKFLOW_FUNCTION,
+} from '../lambdas/http/routes.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
+import { LocalMetricAlarms } from './cloudwatch.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalRouteError, lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
@@ -57,6 +66,38 @@ const LOCAL_ESCALATION_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:st
 type WorkflowHandler = (payload: unknown, context: Context) => Promise<unknown>;
 
 const LOCAL_REGION = 'us-east-1';
+/** The local stack's alarm name prefix. */
+const LOCAL_ALARM_PREFIX = 'shipgate-local';
+const LOCAL_ALARMS_TOPIC_ARN = 'arn:aws:sns:local:000000000000:shipgate-alarms';
+
+/** An alarm notification (the alarm's JSON) as the alarms topic delivers it to its subscriber: an SNS event. */
+function alarmEvent(message: string): SNSEvent {
+  const alarm = JSON.parse(message) as { AlarmName?: unknown; NewStateValue?: unknown };
+  // CloudWatch's subject, e.g. `ALARM: "name" in US East (N. Virginia)`; SNS subjects are at most 100 characters.
+  const subject = `${String(alarm.NewStateValue)}: "${String(alarm.AlarmName)}" in local`.slice(0, 100);
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${LOCAL_ALARMS_TOPIC_ARN}:local`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: LOCAL_ALARMS_TOPIC_ARN,
+          Subject: subject,
+          Message: message,
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir);
@@ -126,6 +167,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       STATE_MACHINE_ARN: engine.stateMachineArn,
       ESCALATION_STATE_MACHINE_ARN: escalations.stateMachineArn,
       SHIPGATE_TIME_SCALE: String(timeScale),
+      // The monitor names its alarms `<prefix>-<releaseId>-<triggerId>`; no ALARMS_TOPIC_ARN: the local CloudWatch
+      // (useMetricAlarms below) publishes to the alarm handler itself.
+      SHIPGATE_ALARM_PREFIX: LOCAL_ALARM_PREFIX,
     });
     const load = async (entry: string) =>
       ((await import(pathToFileURL(`${REPO_ROOT}/${entry}`).href)) as { handler: WorkflowHandler }).handler;
@@ -137,28 +181,61 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const notifier = createLocalNotifier({ dataDir, smtpUrl: options.smtpUrl, log: options.log });
     cleanups.push(() => notifier.close());
     useNotifier(notifier);
-    const notifierModule = (await import(pathToFileURL(`${REPO_ROOT}/${NOTIFIER_FUNCTION.entry}`).href)) as {
-      handler: (
-        event: DynamoDBStreamEvent,
-        context: Context,
-      ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+    // A stream consumer: the same module Lambda runs, fed by a poller of the table's stream with the filter of its
+    // event source mapping and checkpoints of its own.
+    const consumeStream = async (
+      fn: { readonly id: string; readonly entry: string },
+      filter: (record: Parameters<typeof isMonitorRecord>[0]) => boolean,
+    ): Promise<void> => {
+      const module = (await import(pathToFileURL(`${REPO_ROOT}/${fn.entry}`).href)) as {
+        handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | undefined>;
+      };
+      const poller = await startStreamPoller({
+        name: fn.id,
+        endpoint: dynamodb.endpoint,
+        region: LOCAL_REGION,
+        tableName: String(process.env.RELEASES_TABLE),
+        dataDir,
+        filter: (record) => filter(record as Parameters<typeof isMonitorRecord>[0]),
+        handler: (event) => module.handler(event, lambdaContext(fn.id, randomUUID(), 30_000)),
+        log: options.log,
+      });
+      cleanups.push(() => poller.stop());
     };
-    const poller = await startStreamPoller({
-      endpoint: dynamodb.endpoint,
-      region: LOCAL_REGION,
-      tableName: String(process.env.RELEASES_TABLE),
-      dataDir,
-      filter: (record) => isAuditEventInsert(record as Parameters<typeof isAuditEventInsert>[0]),
-      handler: (event) => notifierModule.handler(event, lambdaContext(NOTIFIER_FUNCTION.id, randomUUID(), 30_000)),
-      log: options.log,
-    });
-    cleanups.push(() => poller.stop());
+    await consumeStream(NOTIFIER_FUNCTION, isAuditEventInsert);
 
-    // CloudWatch is not here: POST /local/alarms plays an alarm state change into the same alarm handler, shaped
-    // as the SNS notification the alarms topic delivers in AWS.
+    // Alarm notifications: the alarm handler is the same module Lambda runs, handed each message in the SNS event
+    // the alarms topic delivers in AWS, whether the local CloudWatch published it or POST /local/alarms played it.
     const alarmModule = (await import(pathToFileURL(`${REPO_ROOT}/${ALARM_FUNCTION.entry}`).href)) as {
       handler: (event: SNSEvent, context: Context) => Promise<void>;
     };
+    const deliverAlarm = (message: string) =>
+      alarmModule.handler(alarmEvent(message), lambdaContext(ALARM_FUNCTION.id, randomUUID(), 30_000));
+
+    // CloudWatch: the local stand-in keeps the samples and alarms the monitor puts, evaluates them on the same
+    // scaled clock as monitoring windows, and publishes state changes to the alarm handler, one at a time as sent.
+    let deliveries = Promise.resolve();
+    const cloudwatch = new LocalMetricAlarms({
+      timeScale,
+      log: options.log,
+      publish: (message) => {
+        deliveries = deliveries
+          .then(() => deliverAlarm(message))
+          .catch((error: unknown) =>
+            options.log(`alarm handler failed: ${error instanceof Error ? error.message : String(error)}`),
+          );
+      },
+    });
+    cleanups.push(async () => {
+      cloudwatch.close();
+      await deliveries;
+    });
+    useMetricAlarms(cloudwatch);
+
+    // The monitor: the same module Lambda runs (samples to CloudWatch, alarms kept while a release is in
+    // monitoring), fed by a second stream poller with the monitor mapping's filter and checkpoints of its own.
+    await consumeStream(MONITOR_FUNCTION, isMonitorRecord);
+
     const raiseAlarm = async (_query: URLSearchParams, body: unknown) => {
       const input = (body ?? {}) as { alarmName?: unknown; state?: unknown; reason?: unknown; releaseId?: unknown };
       if (typeof input.alarmName !== 'string' || input.alarmName === '') {
@@ -175,28 +252,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         Trigger:
           typeof input.releaseId === 'string' ? { Dimensions: [{ name: 'ReleaseId', value: input.releaseId }] } : {},
       };
-      const record = {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: 'arn:aws:sns:local:000000000000:shipgate-alarms:local',
-        Sns: {
-          Type: 'Notification',
-          MessageId: randomUUID(),
-          TopicArn: 'arn:aws:sns:local:000000000000:shipgate-alarms',
-          Subject: `ALARM: "${input.alarmName}"`,
-          Message: JSON.stringify(message),
-          Timestamp: new Date().toISOString(),
-          SignatureVersion: '1',
-          Signature: '',
-          SigningCertUrl: '',
-          UnsubscribeUrl: '',
-          MessageAttributes: {},
-        },
-      };
-      await alarmModule.handler(
-        { Records: [record] } as SNSEvent,
-        lambdaContext(ALARM_FUNCTION.id, randomUUID(), 30_000),
-      );
+      await deliverAlarm(JSON.stringify(message));
       return { delivered: true, alarm: message };
     };
 
@@ -208,6 +264,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       root: REPO_ROOT,
       localRoutes: [
         { method: 'POST', path: '/local/alarms', handle: raiseAlarm },
+        {
+          method: 'GET',
+          path: '/local/alarms',
+          handle: async (query) => ({ items: cloudwatch.list({ releaseId: query.get('releaseId') ?? undefined }) }),
+        },
         {
           method: 'GET',
           path: '/notifications',
@@ -225,6 +286,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     // Executions live in memory: every release still in flight gets a resuming execution, at its stored wait.
     const resumed = await releasesService().resumeInFlight();
+    // The local CloudWatch starts empty and the monitor's checkpoints skip the events already handled: the releases
+    // in monitoring get their alarms put again (the others' are deleted, which changes nothing).
+    for (const id of resumed) {
+      await monitoringService()
+        .reconcileAlarms(id)
+        .catch((error: unknown) =>
+          options.log(`alarms of ${id} not restored: ${error instanceof Error ? error.message : String(error)}`),
+        );
+    }
     return {
       url: gateway.url,
       port: gateway.port,

@@ -18,6 +18,13 @@ export interface StreamPollerOptions {
   readonly region: string;
   readonly tableName: string;
   readonly dataDir: string;
+  /**
+   * The consumer's name (one per event source mapping): each keeps its own checkpoints, so consumers of one stream
+   * neither skip nor repeat each other's records. The notifier's keeps the file it had before consumers were named
+   * (`stream-checkpoints-<table>.json`), so existing data folders resume where they were; another consumer's is
+   * `stream-checkpoints-<table>.<name>.json`. @default 'notifier'
+   */
+  readonly name?: string;
   /** Which records reach the handler (the event source mapping's filter). */
   readonly filter: (record: _Record) => boolean;
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
@@ -41,7 +48,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   dynamodb.destroy();
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
-  const checkpointFile = join(options.dataDir, `stream-checkpoints-${options.tableName}.json`);
+  const name = options.name ?? 'notifier';
+  const checkpointFile = join(
+    options.dataDir,
+    name === 'notifier'
+      ? `stream-checkpoints-${options.tableName}.json`
+      : `stream-checkpoints-${options.tableName}.${name}.json`,
+  );
   const checkpoints: Record<string, string> = await readFile(checkpointFile, 'utf8')
     .then((text) => JSON.parse(text) as Record<string, string>)
     .catch(() => ({}));
@@ -102,7 +115,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
             await writeFile(checkpointFile, JSON.stringify(checkpoints));
             iterators.delete(shardId);
             failures += 1;
-            options.log?.(`stream: a record failed; retrying in ${Math.min(30, 2 ** failures)} s`);
+            options.log?.(`${name} stream: a record failed; retrying in ${Math.min(30, 2 ** failures)} s`);
             await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * 2 ** failures)));
             return true;
           }
@@ -127,7 +140,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (!read) await new Promise((resolve) => setTimeout(resolve, interval));
       } catch (error) {
         if (stopped) break;
-        options.log?.(`stream: ${error instanceof Error ? error.message : String(error)}`);
+        options.log?.(`${name} stream: ${error instanceof Error ? error.message : String(error)}`);
         iterators.clear();
         await new Promise((resolve) => setTimeout(resolve, interval * 5));
       }

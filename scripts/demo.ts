@@ -44,6 +44,19 @@ async function call(method: string, path: string, as: string, body?: unknown): P
 const read = async (id: string): Promise<ReleaseView> =>
   call('GET', `/releases/${id}`, await token(['release-manager']));
 
+/** The CloudWatch alarms of a release's rollback triggers in the local CloudWatch, once `test` holds (up to 5 s). */
+async function alarmsOnce(
+  id: string,
+  test: (alarms: { name: string; metric: string; comparison: string; threshold: number }[]) => boolean,
+): Promise<{ name: string; metric: string; comparison: string; threshold: number }[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const { items } = await call('GET', `/local/alarms?releaseId=${id}`, await token(['release-manager']));
+    if (test(items) || Date.now() > deadline) return items;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function until(id: string, test: (view: ReleaseView) => boolean): Promise<ReleaseView> {
   for (;;) {
     const view = await read(id);
@@ -136,6 +149,13 @@ try {
   );
   const riskyRun = drive('1.2.0', risky.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING', 'MONITORING'], async (view) => {
     if (view.waitingFor?.window !== 'immediate') return false;
+    const alarms = await alarmsOnce(view.id, (found) => found.length > 0);
+    const latencyAlarm = alarms.find((alarm) => alarm.metric === 'api.latency.p95');
+    say(
+      '1.2.0',
+      `monitoring: ${alarms.length} CloudWatch alarms created for its triggers` +
+        (latencyAlarm ? `, e.g. ${latencyAlarm.metric} ${latencyAlarm.comparison} ${latencyAlarm.threshold}` : ''),
+    );
     const result = await call('POST', `/releases/${view.id}/metrics`, agent, {
       samples: [{ name: 'api.latency.p95', value: 640, unit: 'Milliseconds' }],
     });
@@ -148,6 +168,11 @@ try {
   const riskyStory = (async () => {
     const rolling = await riskyRun;
     say('1.2.0', `${rolling.status}: ${rolling.rollback?.reason}`);
+    const left = await alarmsOnce(risky.id, (found) => found.length === 0);
+    say(
+      '1.2.0',
+      `monitoring ended: ${left.length === 0 ? 'its CloudWatch alarms deleted' : `${left.length} alarms left`}`,
+    );
     say('1.2.0', 'on-call level 1 paged');
     const paged2 = await until(risky.id, (view) => (view.escalation?.level ?? 0) >= 2);
     say('1.2.0', `nobody acknowledged level 1 within the interval: escalation level ${paged2.escalation?.level} paged`);
@@ -167,6 +192,12 @@ try {
     .reverse();
   console.log('\nPages sent for 1.2.0 (SMS)');
   for (const page of pages) console.log(`  ${page.endpoint}  ${page.body}`);
+  const sent = await call('GET', `/releases/${clean.id}/notifications?limit=200`, rm);
+  const windowReports = (sent.items as { type: string; text: { sms: string } }[]).filter(
+    (notification) => notification.type === 'window.passed',
+  );
+  console.log('\nWindow reports sent for 1.1.0 (SMS)');
+  for (const notification of windowReports) console.log(`  ${notification.text.sms.split('\n')[0]}`);
   const report = await call('GET', `/releases/${risky.id}/report`, rm);
   const immediate = report.windows.find((window: { windowId: string }) => window.windowId === 'immediate');
   const latency = immediate?.metrics.find((metric: { metric: string }) => metric.metric === 'api.latency.p95');

@@ -7,5 +7,5 @@ export const systemClock: Clock = { now: () => new Date() };
 /** ULIDs: time-ordered, so event ids sort oldest first; monotonic within one container. */
 export function ulidIds(): IdGenerator {
   const next = monotonicFactory();
-  return { releaseId: () => next(), eventId: () => next() };
+  return { id: () => next(), eventId: () => next() };
 }

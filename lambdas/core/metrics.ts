@@ -287,6 +287,26 @@ export function captureBaseline(
 /** Baselines by metric name (see {@link captureBaseline}). */
 export type Baselines = Readonly<Record<string, number>>;
 
+/**
+ * The baselines of a release: for each baseline-relative rollback trigger, the average of its metric's samples
+ * received before production deployment started (`productionStartedAt`; none before it starts).
+ */
+export function releaseBaselines(
+  template: Template,
+  productionStartedAt: string | undefined,
+  samples: readonly MetricSample[],
+): Baselines {
+  const before = productionStartedAt ? new Date(productionStartedAt) : new Date(0);
+  const baselines: Record<string, number> = {};
+  for (const trigger of template.rollback.triggers) {
+    const metric = trigger.condition?.relativeToBaseline ? trigger.condition.metric : undefined;
+    if (!metric) continue;
+    const value = captureBaseline(samples, metric, { before });
+    if (value !== undefined) baselines[metric] = value;
+  }
+  return baselines;
+}
+
 /** Options of {@link evaluateTriggers}. */
 export interface TriggerOptions {
   now: Date;

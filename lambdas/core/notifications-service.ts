@@ -4,11 +4,14 @@ import type { Actor } from './actor.ts';
 import { actorRef } from './actor.ts';
 import { NotFound } from './errors.ts';
 import { filterPolicyFor } from './filter-policy.ts';
+import type { WindowReport } from './metrics.ts';
+import { releaseBaselines, windowReport } from './metrics.ts';
 import type { Contact, Delivery, Notification } from './notification.ts';
 import { notificationsFor } from './notify-rules.ts';
 import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, NotificationStore, Notifier, Page, PageQuery, ReleaseStore } from './ports.ts';
-import type { AuditEvent } from './release.ts';
+import type { AuditEvent, ReleaseAggregate } from './release.ts';
+import { findPhase } from './release.ts';
 
 export interface NotificationsServiceDeps {
   readonly releases: ReleaseStore;
@@ -52,11 +55,51 @@ export function makeNotificationsService(deps: NotificationsServiceDeps) {
     }
   }
 
+  /** When the window a `window.passed` event ends had started: the event says so; older events only in the trail. */
+  async function windowStart(event: AuditEvent, windowId: string): Promise<string | undefined> {
+    if (typeof event.data.startedAt === 'string') return event.data.startedAt;
+    let started: string | undefined;
+    let cursor: string | undefined;
+    do {
+      const page = await releases.listEvents(event.releaseId, { limit: 200, cursor });
+      for (const entry of page.items) {
+        if (entry.type === 'window.started' && entry.data.window === windowId && entry.at <= event.at) {
+          started = entry.at;
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return started;
+  }
+
+  /**
+   * The report of the window a `window.passed` event ends, over the samples taken from its start to the event;
+   * undefined for other events, or when the window or its start cannot be found.
+   */
+  async function reportFor(event: AuditEvent, agg: ReleaseAggregate): Promise<WindowReport | undefined> {
+    if (event.type !== 'window.passed') return undefined;
+    const { template, release } = agg;
+    const windowId = event.data.window;
+    const phaseId = event.data.phase;
+    const window = (typeof phaseId === 'string' ? findPhase(template, phaseId)?.windows : undefined)?.find(
+      (candidate) => candidate.id === windowId,
+    );
+    if (!window) return undefined;
+    const from = Date.parse((await windowStart(event, window.id)) ?? '');
+    const to = Date.parse(event.at);
+    if (Number.isNaN(from) || Number.isNaN(to)) return undefined;
+    // All the samples, not a range query: a baseline needs those before production, and a sample's time may carry
+    // an offset, so only parsed times compare (windowReport and releaseBaselines parse them).
+    const samples = await releases.listSamples(release.id);
+    const baselines = releaseBaselines(template, release.productionStartedAt, samples);
+    return windowReport(template, window, samples, { from: new Date(from), to: new Date(to), baselines });
+  }
+
   return {
     async createContact(actor: Actor, input: ContactInput): Promise<Contact> {
       authorize(actor, { kind: 'manage-contacts' });
       const draft: Contact = {
-        id: ids.releaseId(),
+        id: ids.id(),
         name: input.name,
         email: input.email,
         phone: input.phone,
@@ -111,12 +154,14 @@ export function makeNotificationsService(deps: NotificationsServiceDeps) {
     /**
      * Turns one audit event into its notifications: each is recorded (idempotently, by a deterministic id) before
      * it is published. A failed publish is recorded and rethrown, so the event is retried; on the retry, what was
-     * published already is not sent again.
+     * published already is not sent again. A `window.passed` notification carries the window's report, computed from
+     * the samples stored for the release (those taken from the window's start to the event).
      */
     async handleEvent(event: AuditEvent): Promise<Notification[]> {
       const agg = await releases.load(event.releaseId);
       if (!agg) return [];
-      const notifications = notificationsFor(event, agg, { publicUrl: deps.publicUrl });
+      const report = await reportFor(event, agg);
+      const notifications = notificationsFor(event, agg, { publicUrl: deps.publicUrl, report });
       const failures: unknown[] = [];
       for (const notification of notifications) {
         const delivery = await store.recordNotification(notification);

@@ -1,9 +1,11 @@
 // Which notifications an audit event causes, for whom and how severe, and their text per protocol (email, SMS and
 // the default). Pure: the same event and release give the same notifications, under the same ids.
+import type { MetricReport, ReportTrigger, WindowReport } from './metrics.ts';
+import { formatNumber } from './metrics.ts';
 import type { Notification, NotificationType, Severity } from './notification.ts';
 import type { AuditEvent, GateStatus, ReleaseAggregate } from './release.ts';
 import { findPhase, gateStatus, itemIndex, itemStatus, ROLLBACK_CONFIRMER, ROLLBACK_GATE } from './release.ts';
-import type { Gate, Phase, SignoffRequirement, Template, TemplateItem } from './template.ts';
+import type { Gate, MetricUnit, Phase, SignoffRequirement, Template, TemplateItem } from './template.ts';
 import { walkItems } from './template.ts';
 import { releaseView } from './view.ts';
 import { durationMs, rollbackItems } from './workflow.ts';
@@ -24,6 +26,11 @@ export const SMS_MAX_LENGTH = 160;
 export interface NotifyOptions {
   /** Base URL of the Shipgate API (or a UI in front of it); links and API calls in messages start with it. */
   readonly publicUrl?: string | undefined;
+  /**
+   * How the release did over the window a `window.passed` event ends, computed by the caller from the stored samples
+   * (`windowReport`); the notification then carries its figures. Ignored for other events and for another window.
+   */
+  readonly report?: WindowReport | undefined;
 }
 
 /**
@@ -41,7 +48,8 @@ export interface NotifyOptions {
  * | `gate.overdue` | `gate.overdue` | warning | the roles still missing and release-manager |
  * | `phase.entered` | `phase.advanced` | info | release-manager (and devops-lead when entering deployment) |
  * | `step.started`, `step.completed` | the same type | info | release-manager and devops-lead |
- * | `window.started`, `window.passed` | the same type | info | release-manager and the template's on-call roles |
+ * | `window.started` | the same type | info | release-manager and the template's on-call roles |
+ * | `window.passed` | the same type, with the window's report | info; warning if a target missed or a trigger breached | as `window.started` |
  * | `rollback.requested` | `rollback.triggered` | critical | release-manager, the level-1 roles, on-call roles; pages level 1 |
  * | `rollback.completed` | `rollback.completed` | info | release-manager and the level-1 roles; level 1 |
  * | `rollback.failed` | `rollback.failed` | critical | release-manager and the level-1 roles; pages level 1 |
@@ -52,6 +60,13 @@ export interface NotifyOptions {
  * `email` says what happened, what is needed from the reader (for a sign-off: the gate, the criteria and the exact
  * API call), the release's status and, with `publicUrl`, its link; `sms` is at most 160 characters, cutting the
  * release name (and any detail) but never the call to action; `default` is one paragraph.
+ *
+ * With `report`, `window.passed` says how the release did: the email lists per metric its count / min / avg / max /
+ * p95, each target (met, not met, no data) and each trigger (breached, with its breaching datapoints, or not), then
+ * the success metrics, and where the full report is (`GET <base>/releases/<id>/report`); the SMS sums it up
+ * ("2h window passed: 4 metrics, 0 breaches, targets 3/4 met": metrics with samples, triggers breached, targets met
+ * of those with data) and points at the report. A window that passed with a target missed or a trigger breached (an
+ * approval window whose rollback was not approved) is a warning, and its subject says so.
  */
 export function notificationsFor(
   event: AuditEvent,
@@ -59,7 +74,14 @@ export function notificationsFor(
   options: NotifyOptions = {},
 ): Notification[] {
   const base = (options.publicUrl ?? '').trim().replace(/\/+$/, '');
-  const ctx: Context = { event, agg, template: agg.template, base, releasePath: `/releases/${agg.release.id}` };
+  const ctx: Context = {
+    event,
+    agg,
+    template: agg.template,
+    base,
+    releasePath: `/releases/${agg.release.id}`,
+    report: options.report,
+  };
   const drafts = plan(ctx);
   if (drafts.length === 0) return [];
   const status = releaseStatus(ctx);
@@ -74,6 +96,7 @@ interface Context {
   readonly base: string;
   /** `/releases/{id}`. */
   readonly releasePath: string;
+  readonly report?: WindowReport | undefined;
 }
 
 /** The call to action of an SMS: a label and the API request it points at. */
@@ -94,6 +117,8 @@ interface Message {
   readonly details: readonly string[];
   /** An SMS detail (a reason, a comment, an end time), cut or left out before the release name is. */
   readonly smsDetail?: string | undefined;
+  /** What happened, for the SMS only, when it says more than the subject's `summary` (a window's figures). */
+  readonly smsSummary?: string | undefined;
   readonly action: Action;
 }
 
@@ -142,13 +167,11 @@ function plan(ctx: Context): Draft[] {
     case 'step.completed':
       return one(event.type, 'info', [RELEASE_MANAGER, DEVOPS_LEAD], step(ctx, event.type === 'step.started'));
     case 'window.started':
-    case 'window.passed':
-      return one(
-        event.type,
-        'info',
-        [RELEASE_MANAGER, ...onCall],
-        monitoringWindow(ctx, event.type === 'window.started'),
-      );
+      return one(event.type, 'info', [RELEASE_MANAGER, ...onCall], monitoringWindow(ctx, true));
+    case 'window.passed': {
+      const passed = windowPassed(ctx);
+      return one(event.type, passed.severity, [RELEASE_MANAGER, ...onCall], passed.message);
+    }
     case 'rollback.requested':
       return one('rollback.triggered', 'critical', [RELEASE_MANAGER, ...level1, ...onCall], rollbackTriggered(ctx), {
         escalationLevel: ROLLBACK_PAGED_LEVEL,
@@ -488,6 +511,179 @@ function monitoringWindow(ctx: Context, started: boolean): Message {
   };
 }
 
+/** What a window's report adds up to: the counts its SMS, subject and opening give. */
+interface Tally {
+  /** Metrics with at least one sample in the window, of all the report names. */
+  readonly measured: number;
+  readonly metrics: number;
+  /** Targets (window items and success metrics) met, missed, and without data. */
+  readonly met: number;
+  readonly missed: number;
+  readonly noData: number;
+  /** Rollback triggers with at least one breaching datapoint in the window. */
+  readonly breached: number;
+}
+
+function tally(report: WindowReport): Tally {
+  const targets = report.metrics.flatMap((metric) => metric.targets);
+  return {
+    measured: report.metrics.filter((metric) => metric.count > 0).length,
+    metrics: report.metrics.length,
+    met: targets.filter((target) => target.met === true).length,
+    missed: targets.filter((target) => target.met === false).length,
+    noData: targets.filter((target) => target.met === null).length,
+    breached: new Set(report.breachedTriggers).size,
+  };
+}
+
+/** The most metrics, and success metrics, an email lists one by one (a metric name is whatever a sample said). */
+const REPORT_MAX_LINES = 30;
+
+/**
+ * `window.passed`: the window passed with no rollback. With the window's report, the figures: a warning when a target
+ * was missed or a trigger breached while it still passed; without one, only that it passed.
+ */
+function windowPassed(ctx: Context): { severity: Severity; message: Message } {
+  const plain = monitoringWindow(ctx, false);
+  const windowId = str(ctx.event, 'window') ?? '';
+  const report = ctx.report;
+  if (!report || report.windowId !== windowId) return { severity: 'info', message: plain };
+  const window = findPhase(ctx.template, str(ctx.event, 'phase') ?? '')?.windows?.find(
+    (candidate) => candidate.id === windowId,
+  );
+  const t = tally(report);
+  const judged = t.met + t.missed;
+  const warning = t.missed > 0 || t.breached > 0;
+  const title = oneLine(window?.name ?? str(ctx.event, 'name') ?? windowId);
+  const length = window ? shortDuration(window.duration) : undefined;
+  const targets = judged > 0 ? `${t.met} of ${count(judged, 'target')} with data met` : 'no target had data';
+  const figures =
+    `${t.measured} of ${count(t.metrics, 'metric')} had samples, ` +
+    `${count(t.breached, 'rollback trigger')} breached, ${targets}`;
+  const problems = [
+    ...(t.missed > 0 ? [`${count(t.missed, 'target')} missed`] : []),
+    ...(t.breached > 0 ? [`${count(t.breached, 'trigger')} breached`] : []),
+  ];
+  // In an approval window a breach only proposes a rollback: the release manager did not approve it.
+  const why =
+    window?.rollbackPolicy === 'approval' ? ': this window asks before rolling back, and no rollback was approved' : '';
+  const caveat = warning ? ` It passed with ${problems.join(' and ')}${why}.` : '';
+  const sms = [
+    `${length ? `${length} window` : `window ${windowId}`} passed: ${count(t.measured, 'metric')}`,
+    count(t.breached, 'breach', 'breaches'),
+    judged > 0 ? `targets ${t.met}/${judged} met` : 'no target measured',
+  ];
+  return {
+    severity: warning ? 'warning' : 'info',
+    message: {
+      summary: warning ? `window ${windowId} passed with ${problems.join(' and ')}` : plain.summary,
+      smsSummary: sms.join(', '),
+      happened:
+        `Monitoring window '${title}' passed with no rollback. ` +
+        `From ${report.from} to ${report.to}, ${figures}.${caveat}`,
+      needed: warning
+        ? [
+            'Release manager: review the figures below and decide whether the release stays.',
+            'To roll it back, send:',
+            `    POST ${ctx.base}${ctx.releasePath}/rollback`,
+            '    content-type: application/json',
+            `    ${JSON.stringify({ reason: 'what the report shows' })}`,
+          ]
+        : [],
+      details: [...plain.details, '', ...reportLines(ctx, report)],
+      action: { label: 'Report:', method: 'GET', path: `${ctx.releasePath}/report` },
+    },
+  };
+}
+
+/** A window's report as lines of an email: per metric its figures, targets and triggers; then the success metrics. */
+function reportLines(ctx: Context, report: WindowReport): string[] {
+  const lines = [
+    `How the release did from ${report.from} to ${report.to}, per metric (count / min / avg / max / p95):`,
+  ];
+  for (const metric of report.metrics.slice(0, REPORT_MAX_LINES)) lines.push(...metricLines(metric));
+  if (report.metrics.length > REPORT_MAX_LINES) {
+    lines.push(`  - … and ${count(report.metrics.length - REPORT_MAX_LINES, 'more metric')} in the full report`);
+  }
+  if (report.metrics.length === 0) lines.push('  - no metric is named or was sent');
+  const status = { met: 'met', 'not-met': 'NOT MET', 'no-data': 'no data', 'not-measured': 'not measured' } as const;
+  const success = report.successMetrics;
+  if (success.length > 0) {
+    const tallies = (['met', 'not-met', 'no-data', 'not-measured'] as const)
+      .map((state) => [status[state], success.filter((metric) => metric.status === state).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([label, n]) => `${n} ${label}`);
+    lines.push(
+      '',
+      `Success metrics: ${tallies.join(', ')}.`,
+      ...bullets(
+        success.map(
+          (metric) =>
+            `${status[metric.status]}: ${oneLine(metric.title)}` +
+            `${metric.status === 'not-measured' ? '' : `; ${oneLine(metric.evidence)}`}`,
+        ),
+        REPORT_MAX_LINES,
+      ),
+    );
+  }
+  lines.push('', `Full report: GET ${ctx.base}${ctx.releasePath}/report`);
+  return lines;
+}
+
+function metricLines(metric: MetricReport): string[] {
+  const value = (figure: number | null) => (figure === null ? '-' : withUnit(figure, metric.unit));
+  const figures =
+    metric.count === 0
+      ? 'no samples'
+      : `${count(metric.count, 'sample')}, min ${value(metric.min)}, avg ${value(metric.avg)}, ` +
+        `max ${value(metric.max)}, p95 ${value(metric.p95)}`;
+  const verdict = (met: boolean | null) => (met === null ? 'no data' : met ? 'met' : 'NOT MET');
+  return [
+    `  - ${oneLine(metric.metric)}: ${figures}`,
+    ...metric.targets.map(
+      (target) =>
+        `      target ${oneLine(target.title)}` +
+        ` (${target.source === 'item' ? 'checklist item' : 'success metric'}): ` +
+        `${verdict(target.met)}; ${oneLine(target.evidence)}`,
+    ),
+    ...metric.triggers.map(
+      (trigger) => `      trigger ${oneLine(trigger.title)} (${limit(trigger)}): ${triggerVerdict(trigger)}`,
+    ),
+  ];
+}
+
+function triggerVerdict(trigger: ReportTrigger): string {
+  if (trigger.threshold === null) return 'not evaluated, no baseline';
+  if (trigger.breaches.length === 0) return 'not breached';
+  const values = trigger.breaches.map((breach) => breach.value);
+  // The worst datapoint is the furthest on the bad side the condition states.
+  const bad = trigger.condition.comparison.startsWith('>');
+  const worst = bad ? Math.max(...values) : Math.min(...values);
+  return (
+    `BREACHED, ${count(trigger.breaches.length, 'breaching datapoint')} ` +
+    `(worst ${withUnit(worst, trigger.condition.unit)}, first in the period from ${trigger.breaches[0]?.periodStart})`
+  );
+}
+
+/** A trigger's limit: "> 500 ms", or "> 2x baseline (1024)" for a baseline-relative one. */
+function limit(trigger: ReportTrigger): string {
+  const { condition, threshold } = trigger;
+  const { comparison } = condition;
+  if (!condition.relativeToBaseline) return `${comparison} ${withUnit(condition.threshold, condition.unit)}`;
+  const effective = threshold === null ? '' : ` = ${formatNumber(threshold)}`;
+  return `${comparison} ${formatNumber(condition.threshold)}x baseline${effective}`;
+}
+
+const UNIT_SUFFIX: Readonly<Record<MetricUnit, string>> = {
+  Milliseconds: ' ms',
+  Seconds: ' s',
+  Percent: ' %',
+  Count: '',
+  None: '',
+};
+
+const withUnit = (value: number, unit: MetricUnit): string => `${formatNumber(value)}${UNIT_SUFFIX[unit]}`;
+
 function rollbackSteps(ctx: Context): string[] {
   const leaves = [...rollbackItems(ctx.template)].filter((item) => item.children.length === 0);
   return bullets(
@@ -727,7 +923,7 @@ function smsText(ctx: Context, critical: boolean, releaseName: string, message: 
   return fitSms({
     lead,
     name: oneLine(releaseName),
-    summary: oneLine(message.summary),
+    summary: oneLine(message.smsSummary ?? message.summary),
     detail: message.smsDetail,
     actions,
   });
@@ -836,7 +1032,7 @@ const str = (event: AuditEvent, key: string): string | undefined => {
 
 const unique = (values: readonly string[]): string[] => [...new Set(values)];
 
-const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+const count = (n: number, what: string, plural = `${what}s`): string => `${n} ${n === 1 ? what : plural}`;
 
 /** Indented list lines, at most `max` of them (then "… and N more"). */
 function bullets(lines: readonly string[], max = 10): string[] {
@@ -844,16 +1040,31 @@ function bullets(lines: readonly string[], max = 10): string[] {
   return lines.length > max ? [...shown, `  - … and ${lines.length - max} more`] : shown;
 }
 
-/** `PT2H` as "2 hours", `P7D` as "7 days"; anything else as given. */
-function humanDuration(iso: string): string {
+/**
+ * An ISO-8601 duration in the largest whole unit: days from two days on, else hours, else minutes; undefined for an
+ * unparsable or sub-minute one.
+ */
+function wholeUnits(iso: string): { amount: number; unit: 'day' | 'hour' | 'minute' } | undefined {
   let ms: number;
   try {
     ms = durationMs(iso);
   } catch {
-    return iso;
+    return undefined;
   }
   const minutes = Math.round(ms / 60_000);
-  if (minutes >= 2880 && minutes % 1440 === 0) return count(minutes / 1440, 'day');
-  if (minutes > 0 && minutes % 60 === 0) return count(minutes / 60, 'hour');
-  return minutes > 0 ? count(minutes, 'minute') : iso;
+  if (minutes >= 2880 && minutes % 1440 === 0) return { amount: minutes / 1440, unit: 'day' };
+  if (minutes > 0 && minutes % 60 === 0) return { amount: minutes / 60, unit: 'hour' };
+  return minutes > 0 ? { amount: minutes, unit: 'minute' } : undefined;
+}
+
+/** `PT2H` as "2 hours", `P7D` as "7 days"; anything else as given. */
+function humanDuration(iso: string): string {
+  const whole = wholeUnits(iso);
+  return whole ? count(whole.amount, whole.unit) : iso;
+}
+
+/** `PT2H` as "2h", `P7D` as "7d", `PT90M` as "90m": a window's length in an SMS; anything else as given. */
+function shortDuration(iso: string): string {
+  const whole = wholeUnits(iso);
+  return whole ? `${whole.amount}${whole.unit.charAt(0)}` : iso;
 }

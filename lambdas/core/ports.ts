@@ -1,4 +1,5 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
+import type { AlarmSpec } from './alarms.ts';
 import type { MetricSample } from './metrics.ts';
 import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notification.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release.ts';
@@ -68,8 +69,8 @@ export interface Clock {
 }
 
 export interface IdGenerator {
-  /** A new release id: unique and URL-safe. */
-  releaseId(): string;
+  /** A new id for a release or a contact: unique and URL-safe. */
+  id(): string;
   /** A new event id: unique and, within one process, increasing, so the audit trail sorts oldest first. */
   eventId(): string;
 }
@@ -117,4 +118,17 @@ export interface NotificationStore {
   saveDelivery(releaseId: string, notificationId: string, delivery: Delivery): Promise<void>;
   /** A release's notifications with their delivery, oldest first. */
   listNotifications(releaseId: string, query: PageQuery): Promise<Page<Notification & { delivery: Delivery }>>;
+}
+
+/**
+ * The metric service a release's samples also go to, and where the alarms for its rollback triggers live: CloudWatch
+ * in AWS (a custom namespace, a ReleaseId dimension), an in-process stand-in with the same alarm semantics locally.
+ */
+export interface MetricAlarms {
+  /** Puts a release's samples as datapoints of its metrics (the ReleaseId dimension names the release). */
+  putSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void>;
+  /** Creates or updates these alarms (an alarm is known by its name, so putting one again changes nothing). */
+  putAlarms(alarms: readonly AlarmSpec[]): Promise<void>;
+  /** Deletes alarms by name; a name that is not an alarm is not an error. */
+  deleteAlarms(names: readonly string[]): Promise<void>;
 }

@@ -4,8 +4,8 @@ import { actorRef } from './actor.ts';
 import { NotFound, RuleViolation, StaleVersion } from './errors.ts';
 import type { EscalationNext } from './escalation.ts';
 import { acknowledge, acknowledgingRoles, escalationStep, startEscalation } from './escalation.ts';
-import type { Baselines, MetricSample, WindowReport } from './metrics.ts';
-import { breaches, captureBaseline, evaluateMetricItems, formatNumber, windowReport } from './metrics.ts';
+import type { Baselines, MetricItemResult, MetricSample, WindowReport } from './metrics.ts';
+import { breaches, evaluateMetricItems, formatNumber, releaseBaselines, windowReport } from './metrics.ts';
 import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, Page, PageQuery, ReleaseStore, TemplateCatalog, WorkflowEngine } from './ports.ts';
 import type {
@@ -60,6 +60,25 @@ export interface ReleasesServiceDeps {
   readonly backoff?: (attempt: number) => Promise<void>;
   /** How often a write that lost a race is decided again on fresh state before giving up with 409. @default 30 */
   readonly maxAttempts?: number;
+}
+
+/** What POST /metrics answers: whether the samples were evaluated, what breached, and what that did. */
+export interface MetricsOutcome {
+  readonly accepted: number;
+  /** False outside a monitoring window: the samples are kept (a baseline before deployment) but judge nothing. */
+  readonly evaluated: boolean;
+  readonly window?: string | undefined;
+  readonly rollbackPolicy?: 'automatic' | 'approval' | undefined;
+  /** What the breaches did: a rollback requested now, one already requested (by an alarm), or one proposed. */
+  readonly rollback?: 'requested' | 'already-requested' | 'proposed' | undefined;
+  readonly breaches: readonly {
+    readonly trigger: string;
+    readonly title: string;
+    readonly observed: number | undefined;
+    readonly threshold: number | null;
+    readonly datapoints: number;
+  }[];
+  readonly items: readonly MetricItemResult[];
 }
 
 export interface CreateReleaseInput {
@@ -183,6 +202,27 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
     return releaseView(agg);
   }
 
+  /**
+   * Rolls a release back because a trigger or an alarm fired. Two of them may fire at once (the samples of one
+   * request, and the CloudWatch alarm on the same samples): the one that finds the rollback already requested has
+   * nothing left to do, which is not an error for it.
+   */
+  async function rollBackOnTrigger(
+    releaseId: string,
+    reason: string,
+    trigger: string,
+  ): Promise<'rolled-back' | 'already'> {
+    try {
+      await rollBack(SYSTEM, releaseId, reason, trigger);
+      return 'rolled-back';
+    } catch (error) {
+      if (!(error instanceof RuleViolation && error.code === 'rollback-not-allowed')) throw error;
+      const status = (await store.getHeader(releaseId))?.status;
+      if (status === 'ROLLBACK_REQUESTED' || status === 'ROLLING_BACK' || status === 'ROLLED_BACK') return 'already';
+      throw error;
+    }
+  }
+
   /** Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). */
   async function proposeRollback(releaseId: string, reason: string, trigger: string, figures: unknown): Promise<void> {
     await retrying(async () => {
@@ -231,15 +271,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
 
   /** Baselines of the template's relative conditions: their metrics' average before production deployment. */
   function baselinesOf(agg: ReleaseAggregate, samples: readonly MetricSample[]): Baselines {
-    const before = agg.release.productionStartedAt ? new Date(agg.release.productionStartedAt) : new Date(0);
-    const baselines: Record<string, number> = {};
-    for (const trigger of agg.template.rollback.triggers) {
-      const metric = trigger.condition?.relativeToBaseline ? trigger.condition.metric : undefined;
-      if (!metric) continue;
-      const value = captureBaseline(samples, metric, { before });
-      if (value !== undefined) baselines[metric] = value;
-    }
-    return baselines;
+    return releaseBaselines(agg.template, agg.release.productionStartedAt, samples);
   }
 
   /** Starts the escalation execution of a release whose escalation has not paged yet; failures are reported. */
@@ -292,7 +324,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       if (!first) throw new NotFound('template phase', input.templateId);
       const at = now();
       const draft: Release = {
-        id: ids.releaseId(),
+        id: ids.id(),
         templateId: snapshot.id,
         templateName: snapshot.name,
         name: input.name,
@@ -450,7 +482,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
       actor: Actor,
       releaseId: string,
       input: readonly (Omit<MetricSample, 'at'> & { at?: string | undefined })[],
-    ) {
+    ): Promise<MetricsOutcome> {
       authorize(actor, { kind: 'push-metrics' });
       const agg = await load(releaseId);
       assertInFlight(agg.release);
@@ -492,14 +524,17 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         datapoints: result.datapoints.filter((point) => point.breaching).length,
       }));
       const first = found[0];
+      let rollback: 'requested' | 'already-requested' | 'proposed' | undefined;
       if (first) {
         const reason =
           `${first.trigger.title}: observed ${formatNumber(first.result.observed ?? Number.NaN)}` +
           ` (threshold ${formatNumber(first.result.threshold ?? Number.NaN)}) during ${window.name}`;
         if (window.rollbackPolicy === 'automatic') {
-          await rollBack(SYSTEM, releaseId, reason, first.trigger.id);
+          const done = await rollBackOnTrigger(releaseId, reason, first.trigger.id);
+          rollback = done === 'rolled-back' ? 'requested' : 'already-requested';
         } else {
           await proposeRollback(releaseId, reason, first.trigger.id, summary);
+          rollback = 'proposed';
         }
       }
       return {
@@ -507,6 +542,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         evaluated: true,
         window: window.id,
         rollbackPolicy: window.rollbackPolicy,
+        rollback,
         breaches: summary,
         items: judged,
       };
@@ -536,6 +572,9 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
         }
         const reason = `CloudWatch alarm ${alarm.name}: ${alarm.reason}`.slice(0, 2000);
         if (!inProduction(agg.release.status)) {
+          // Before deployment the alarm blocks nothing (the fix must stay deployable); during a rollback already
+          // under way there is nothing more to trigger. Either way it is part of the record.
+          const rollingBack = agg.release.status === 'ROLLBACK_REQUESTED' || agg.release.status === 'ROLLING_BACK';
           await retrying(async () => {
             const current = await load(releaseId);
             const at = now();
@@ -545,6 +584,7 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
                 alarm: alarm.name,
                 reason: alarm.reason,
                 blocking: false,
+                during: rollingBack ? 'rollback' : 'before-deployment',
               }),
             ]);
           });
@@ -556,12 +596,19 @@ export function makeReleasesService(deps: ReleasesServiceDeps) {
           wait?.kind === 'window'
             ? findPhase(agg.template, wait.phase)?.windows?.find((candidate) => candidate.id === wait.window)
             : undefined;
+        // An alarm Shipgate created for a trigger of this release (`<prefix>-<releaseId>-<triggerId>`) is that
+        // trigger firing in CloudWatch: the rollback names the trigger, as the API's own evaluation would.
+        const own = agg.template.rollback.triggers.find(
+          (trigger) =>
+            trigger.condition && alarm.releaseId === releaseId && alarm.name.endsWith(`-${releaseId}-${trigger.id}`),
+        );
+        const trigger = own?.id ?? `alarm:${alarm.name}`;
         if (window?.rollbackPolicy === 'approval') {
-          await proposeRollback(releaseId, reason, `alarm:${alarm.name}`, { alarm: alarm.name, reason: alarm.reason });
+          await proposeRollback(releaseId, reason, trigger, { alarm: alarm.name, reason: alarm.reason });
           outcomes.push({ releaseId, outcome: 'proposed' });
         } else {
-          await rollBack(SYSTEM, releaseId, reason, `alarm:${alarm.name}`);
-          outcomes.push({ releaseId, outcome: 'rolled-back' });
+          const done = await rollBackOnTrigger(releaseId, reason, trigger);
+          outcomes.push({ releaseId, outcome: done === 'rolled-back' ? 'rolled-back' : 'ignored' });
         }
       }
       return outcomes;

@@ -204,6 +204,8 @@ function enterNextPhase(draft: Draft, template: Template, at: string): void {
     stepIndex: 0,
     windowIndex: 0,
     wait: undefined,
+    // The samples received before this moment are the baseline of "2x normal" triggers.
+    ...(next.kind === 'deployment' && !draft.release.productionStartedAt ? { productionStartedAt: at } : {}),
   });
   emit(draft, 'phase.entered', { phase: next.id, status: STATUS_OF_PHASE[next.kind] });
 }
@@ -239,7 +241,8 @@ function apply(draft: Draft, agg: ReleaseAggregate, outcome: Outcome, at: string
           return true;
         }
         set(draft, { windowIndex: release.windowIndex + 1, wait: undefined });
-        emit(draft, 'window.passed', { phase: wait.phase, window: wait.window });
+        // The window's start travels with the event, so its report's range is known from the event alone.
+        emit(draft, 'window.passed', { phase: wait.phase, window: wait.window, startedAt: wait.since });
         return true;
       }
       switch (wait.kind) {

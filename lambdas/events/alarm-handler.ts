@@ -1,5 +1,7 @@
 // The alarms topic's subscriber: a CloudWatch alarm going into ALARM rolls back the releases watching it. A
-// notification that is not an alarm is logged and dropped; a failure is thrown, so SNS retries it (then its DLQ).
+// notification that is not an alarm is logged and dropped. A failure is thrown: SNS invokes the function
+// asynchronously, so Lambda retries it twice, then sends it to the function's on-failure queue (an alarm SNS could
+// not deliver at all goes to the subscription's dead-letter queue instead).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';

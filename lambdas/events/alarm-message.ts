@@ -1,5 +1,6 @@
 // Reading a CloudWatch alarm state-change notification, as SNS delivers it (the Message is the alarm's JSON).
 import { z } from 'zod';
+import { RELEASE_DIMENSION } from '../core/alarms.ts';
 
 const AlarmMessage = z.object({
   AlarmName: z.string().min(1),
@@ -12,9 +13,6 @@ const AlarmMessage = z.object({
     .partial()
     .optional(),
 });
-
-/** The dimension a Shipgate-created alarm carries to name its release. */
-export const RELEASE_DIMENSION = 'ReleaseId';
 
 export interface AlarmChange {
   readonly name: string;

@@ -172,6 +172,16 @@ export const ALARM_FUNCTION = {
   tables: write,
 } as const;
 
+/**
+ * The monitor: reads the releases table's stream (MONITOR_RECORDS), puts new metric samples to CloudWatch and keeps
+ * the CloudWatch alarms of a release's rollback triggers while it is in post-release monitoring.
+ */
+export const MONITOR_FUNCTION = {
+  id: 'monitor',
+  entry: 'lambdas/events/monitor.ts',
+  tables: read,
+} as const;
+
 /** The function the state machine's tasks invoke (decide and await); not an HTTP route. */
 export const WORKFLOW_FUNCTION = {
   id: 'workflow',

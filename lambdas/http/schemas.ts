@@ -119,9 +119,14 @@ export const MetricsBody = z.strictObject({
           .string()
           .max(200)
           .regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/, 'must be a dotted metric name such as api.latency.p95'),
-        value: z.number().finite(),
+        // Bounded so every value is kept exactly: the store's numbers are exact up to 2^53.
+        value: z.number().finite().min(-1e15, 'must be at least -1e15').max(1e15, 'must be at most 1e15'),
         unit: MetricUnit.optional(),
-        at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+        // Kept in UTC: samples sort and are compared by their timestamp text, which only UTC keeps in time order.
+        at: z.iso
+          .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+          .transform((value) => new Date(value).toISOString())
+          .optional(),
       }),
     )
     .min(1)

@@ -19,6 +19,14 @@ describe('npm run demo', () => {
     assert.match(out, /ToolBoxAI 1\.1\.0 {2}COMPLETED/);
     assert.match(out, /ToolBoxAI 1\.2\.0 {2}ROLLED_BACK/);
     assert.match(out, /breach of "API response time >500ms p95" \(policy automatic\)/);
+    assert.match(
+      out,
+      /1\.2\.0 +monitoring: 5 CloudWatch alarms created for its triggers, e\.g\. api\.latency\.p95 > 500/,
+    );
+    assert.match(out, /1\.2\.0 +monitoring ended: its CloudWatch alarms deleted/);
+    for (const window of ['2h', '24h', '7d']) {
+      assert.match(out, new RegExp(`ToolBoxAI 1\\.1\\.0 - ${window} window passed: \\d+ metrics, 0 breaches`));
+    }
     assert.match(out, /escalation level 2 paged/);
     assert.match(out, /acknowledged by the cto at level 2/);
     const pages = out.split('\n').filter((line) => /^\s+\+1415555010\d {2}CRITICAL/.test(line));

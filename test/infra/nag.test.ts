@@ -117,23 +117,26 @@ describe('cdk-nag AwsSolutions', () => {
       ['Shipgate/Api/HttpApi/GET--health'],
     );
     // The X-Ray (and, for the state machines, log delivery) `*` is acknowledged on each role's own policy, never
-    // higher up: every API function, the workflow and escalation functions, the notifier, the alarm function and
-    // both state machines; and DescribeAlarms' `*` on the alarm function's policy that grants it alone.
+    // higher up: every API function, the workflow and escalation functions, the notifier, the alarm function, the
+    // monitor and both state machines; and PutMetricData's `*` on the monitor's policy that grants it alone.
     const star = acks.filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').map((ack) => ack.path);
-    assert.equal(star.length, stack.api.functions.size + 7);
+    assert.equal(star.length, stack.api.functions.size + 8);
     for (const ackPath of star) {
       assert.match(
         ackPath,
-        /^Shipgate\/((Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|escalationServiceRole|StateMachineRole|EscalationStateMachineRole)|Notifications\/(notifierServiceRole|alarm-rollbackServiceRole))\/DefaultPolicy|Notifications\/AlarmReadPolicy)$/,
+        /^Shipgate\/((Api\/[a-z-]+ServiceRole|Workflow\/(workflowServiceRole|escalationServiceRole|StateMachineRole|EscalationStateMachineRole)|Notifications\/(notifierServiceRole|alarm-rollbackServiceRole)|Monitoring\/monitorServiceRole)\/DefaultPolicy|Monitoring\/MetricDataPolicy)$/,
       );
     }
     assert.ok(star.includes('Shipgate/Notifications/alarm-rollbackServiceRole/DefaultPolicy'));
-    assert.ok(star.includes('Shipgate/Notifications/AlarmReadPolicy'));
+    assert.ok(star.includes('Shipgate/Monitoring/monitorServiceRole/DefaultPolicy'));
+    assert.ok(star.includes('Shipgate/Monitoring/MetricDataPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/workflowServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/StateMachineRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/escalationServiceRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Workflow/EscalationStateMachineRole/DefaultPolicy'));
     assert.ok(star.includes('Shipgate/Notifications/notifierServiceRole/DefaultPolicy'));
+    // Nothing reads alarms any more: the alarm function's DescribeAlarms policy is gone.
+    assert.ok(!acks.some((ack) => ack.path.endsWith('AlarmReadPolicy')));
     // The executions wildcard, on the policy of each route that stops or describes executions and of the alarm
     // function (which answers the workflow as such a route does), and nowhere else.
     const stateMachine = stack.resolve(stack.workflow.stateMachine.stateMachineArn) as { Ref: string };
@@ -158,19 +161,44 @@ describe('cdk-nag AwsSolutions', () => {
       acks.filter((ack) => ack.id === subscriptions).map((ack) => ack.path),
       subscribers.map((route) => `Shipgate/Api/${route.id}ServiceRole/DefaultPolicy`),
     );
-    // The notifier's and the alarm subscription's dead-letter queues are themselves dead-letter queues, so they
-    // need none (SQS3); only they say so.
+    // The stream sources' and the alarms topic's failure queues are themselves dead-letter queues, so they need none
+    // (SQS3); only they say so.
     assert.deepEqual(
       acks.filter((ack) => ack.id === 'AwsSolutions-SQS3').map((ack) => ack.path),
-      ['Shipgate/Notifications/DeadLetterQueue', 'Shipgate/Notifications/AlarmDeadLetterQueue'],
+      [
+        'Shipgate/Notifications/DeadLetterQueue',
+        'Shipgate/Notifications/AlarmDeadLetterQueue',
+        'Shipgate/Notifications/AlarmFailureQueue',
+        'Shipgate/Monitoring/DeadLetterQueue',
+      ],
     );
-    assert.deepEqual([...new Set(acks.map((ack) => ack.id))].sort(), [
-      'AwsSolutions-APIG4',
-      'AwsSolutions-IAM5[Resource::*]',
-      subscriptions,
-      executions,
-      'AwsSolutions-SQS3',
-    ]);
+    // The monitor's alarms wildcard, on its own policy, and nowhere else.
+    const alarms =
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:' +
+      `${stack.monitoring.alarmPrefix}-*]`;
+    assert.deepEqual(
+      acks.filter((ack) => ack.id === alarms).map((ack) => ack.path),
+      ['Shipgate/Monitoring/monitorServiceRole/DefaultPolicy'],
+    );
+    assert.deepEqual(
+      [...new Set(acks.map((ack) => ack.id))].sort(),
+      [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        alarms,
+        subscriptions,
+        executions,
+        'AwsSolutions-SQS3',
+      ].sort(),
+    );
+  });
+
+  test('on-call subscriptions of every kind leave the stack clean', () => {
+    const { error, findings } = synthWithNag({
+      onCall: { emails: ['oncall@example.com'], phones: ['+15555550100'], urls: ['https://events.example.com/hook'] },
+    });
+    assert.deepEqual(findings, []);
+    assert.equal(error, undefined);
   });
 
   test('the subscriptions acknowledgement does not hide another wildcard on the same policy', () => {
@@ -191,14 +219,30 @@ describe('cdk-nag AwsSolutions', () => {
     assert.ok(error instanceof Error);
   });
 
-  test('the DescribeAlarms acknowledgement does not hide another wildcard action on the same policy', () => {
+  test('the PutMetricData acknowledgement does not hide another wildcard on the same policy', () => {
     const { error, findings } = synthWithNag({}, (stack) => {
-      const policy = stack.notifications.node.tryFindChild('AlarmReadPolicy');
+      const policy = stack.monitoring.node.tryFindChild('MetricDataPolicy');
       assert.ok(policy instanceof Policy);
       policy.addStatements(new PolicyStatement({ actions: ['cloudwatch:*'], resources: ['*'] }));
     });
     assert.deepEqual(findings, [
-      'error AwsSolutions-IAM5[Action::cloudwatch:*] Shipgate/Notifications/AlarmReadPolicy/Resource',
+      'error AwsSolutions-IAM5[Action::cloudwatch:*] Shipgate/Monitoring/MetricDataPolicy/Resource',
+    ]);
+    assert.ok(error instanceof Error);
+  });
+
+  test("the alarms acknowledgement does not hide another stack's alarms on the same policy", () => {
+    const { error, findings } = synthWithNag({}, (stack) => {
+      stack.monitoring.monitor.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['cloudwatch:DeleteAlarms'],
+          resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:Other-*'],
+        }),
+      );
+    });
+    assert.deepEqual(findings, [
+      'error AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:us-east-1:123456789012:alarm:Other-*] ' +
+        'Shipgate/Monitoring/monitorServiceRole/DefaultPolicy/Resource',
     ]);
     assert.ok(error instanceof Error);
   });

@@ -1,9 +1,10 @@
 // Infra tests of notifications: both topics and their key, the notifier's stream source and dead-letter queue, the
-// alarm rollback function's subscription and grants, and who may publish to or subscribe on which topic.
+// alarms topic's subscribers (the alarm rollback function with its failure paths, on-call contacts from context),
+// and who may publish to or subscribe on which topic.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -14,25 +15,18 @@ import { ALARM_FUNCTION, NOTIFIER_FUNCTION, routes, WORKFLOW_FUNCTION } from '..
 import { ShipgateApi } from '../../lib/api.ts';
 import { ShipgateFunction, type WorkflowBinding } from '../../lib/function.ts';
 import { ShipgateNotifications } from '../../lib/notifications.ts';
+import { ON_CALL_CONTEXT, parseOnCall } from '../../lib/on-call.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 import { ShipgateStorage } from '../../lib/storage.ts';
-
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-  readonly DependsOn?: string | string[];
-}
-
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: string;
-  readonly Principal?: unknown;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
+import {
+  listOf,
+  logicalIdIn,
+  noBundling,
+  propsOf,
+  type Resource,
+  resourcesIn,
+  type Statement,
+} from '../support/cdk.ts';
 
 /** Written out here rather than imported, so the test checks the code against the issue's pattern. */
 const auditEventInserts = { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['event'] } } } };
@@ -49,9 +43,6 @@ const viaService = (service: string) => ({
     'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
   },
 });
-
-/** Bundling is skipped: these tests read configuration only (the stack test bundles every function). */
-const noBundling = (): App => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
 /** State machines of another stack, for a `ShipgateNotifications` built without a `ShipgateWorkflow`. */
 const importedWorkflow = (scope: Stack): WorkflowBinding => ({
@@ -75,21 +66,9 @@ before(() => {
   template = Template.fromStack(stack);
 });
 
-const resourcesOf = (type: string, from: Template = template): Record<string, Resource> =>
-  from.findResources(type) as Record<string, Resource>;
+const resourcesOf = (type: string, from: Template = template): Record<string, Resource> => resourcesIn(from, type);
 
-const propsOf = (resource: Resource | undefined): Record<string, unknown> => {
-  assert.ok(resource, 'resource exists');
-  return resource.Properties ?? {};
-};
-
-const listOf = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-const logicalIdOf = (ref: string, of: Stack = stack): string => {
-  const resolved: unknown = of.resolve(ref);
-  assert.ok(typeof resolved === 'object' && resolved !== null && 'Ref' in resolved && typeof resolved.Ref === 'string');
-  return resolved.Ref;
-};
+const logicalIdOf = (ref: string, of: Stack = stack): string => logicalIdIn(of, ref);
 
 const eventsTopicId = (): string => logicalIdOf(stack.notifications.eventsTopic.topicArn);
 const alarmsTopicId = (): string => logicalIdOf(stack.notifications.alarmsTopic.topicArn);
@@ -97,6 +76,7 @@ const keyId = (): string => logicalIdOf(stack.notifications.key.keyId);
 const notifierId = (): string => logicalIdOf(stack.notifications.notifier.functionName);
 const alarmFunctionId = (): string => logicalIdOf(stack.notifications.alarmFunction.functionName);
 const alarmQueueId = (): string => logicalIdOf(stack.notifications.alarmDeadLetterQueue.queueUrl);
+const failureQueueId = (): string => logicalIdOf(stack.notifications.alarmFailureQueue.queueUrl);
 
 /** Every statement of every IAM policy attached to the function's role. */
 const statementsOf = (fn: ShipgateFunction, from: Template = template, of: Stack = stack): Statement[] => {
@@ -138,9 +118,12 @@ const topicPolicyOf = (topicId: string): Statement[] => {
 const keyPolicy = (): Statement[] =>
   (propsOf(resourcesOf('AWS::KMS::Key')[keyId()]).KeyPolicy as { Statement: Statement[] }).Statement;
 
+/** The notifier's stream source (the monitor has one too: see the monitoring test). */
 const eventSourceMapping = (): [string, Resource] => {
-  const all = Object.entries(resourcesOf('AWS::Lambda::EventSourceMapping'));
-  assert.equal(all.length, 1, 'one event source mapping');
+  const all = Object.entries(resourcesOf('AWS::Lambda::EventSourceMapping')).filter(([, mapping]) =>
+    isDeepStrictEqual(propsOf(mapping).FunctionName, { Ref: notifierId() }),
+  );
+  assert.equal(all.length, 1, "the notifier's one event source mapping");
   const [entry] = all;
   assert.ok(entry);
   return entry;
@@ -400,14 +383,26 @@ describe('notifier', () => {
     assert.deepEqual(grantsOf(statements, 'sqs:'), { 'sqs:SendMessage': [queue] });
   });
 
-  test('no function but the notifier may use the notifications key, and none at all the alarms topic', () => {
-    const alarms = JSON.stringify({ Ref: alarmsTopicId() });
+  test('the notifications key: the notifier through SNS and SQS, the alarm function and monitor through SQS alone', () => {
     const key = JSON.stringify({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+    const alarms = JSON.stringify({ Ref: alarmsTopicId() });
+    const roleOf = (fn: ShipgateFunction) => ({ Ref: logicalIdOf(fn.role?.roleName ?? '') });
+    const queueSenders = [stack.notifications.alarmFunction, stack.monitoring.monitor];
+    for (const fn of queueSenders) {
+      const onKey = statementsOf(fn).filter((s) => JSON.stringify(s.Resource) === key);
+      assert.deepEqual(
+        onKey.map((s) => ({ actions: listOf(s.Action).sort(), condition: s.Condition })),
+        [{ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], condition: viaService('sqs') }],
+        fn.node.path,
+      );
+    }
     for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
       const text = JSON.stringify(propsOf(policy).PolicyDocument);
-      assert.ok(!text.includes(alarms), `${id} names the alarms topic`);
-      const notifierRole = { Ref: logicalIdOf(stack.notifications.notifier.role?.roleName ?? '') };
-      if (!(propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, notifierRole))) {
+      const roles = propsOf(policy).Roles as unknown[];
+      const of = (fn: ShipgateFunction) => roles.some((r) => isDeepStrictEqual(r, roleOf(fn)));
+      // The alarms topic appears in one policy: the monitor's, as the one action its alarms may have.
+      if (!of(stack.monitoring.monitor)) assert.ok(!text.includes(alarms), `${id} names the alarms topic`);
+      if (![stack.notifications.notifier, ...queueSenders].some(of)) {
         assert.ok(!text.includes(key), `${id} uses the notifications key`);
       }
     }
@@ -553,7 +548,7 @@ describe('alarm rollback function', () => {
     ]);
   });
 
-  test('writes the table, answers the workflow as a respond route does, reads alarms, and nothing else', () => {
+  test('writes the table, answers the workflow as a respond route does, sends to its failure queue, and nothing else', () => {
     const fn = stack.notifications.alarmFunction;
     const statements = statementsOf(fn);
     const releases = JSON.stringify({ 'Fn::GetAtt': [releasesTable.logicalId, 'Arn'] });
@@ -586,24 +581,86 @@ describe('alarm rollback function', () => {
     assert.deepEqual(states['states:SendTaskFailure'], [release, escalations].sort());
     assert.equal(states['states:StopExecution']?.length, 1);
     assert.match(states['states:StopExecution']?.[0] ?? '', /:execution:/);
-    assert.deepEqual(grantsOf(statements, 'cloudwatch:'), { 'cloudwatch:DescribeAlarms': ['"*"'] });
-    // Nothing else: no topic, no queue, no notifications key, no deletion.
+    // Its failure queue, to send failure records to, and nothing else of SQS.
+    const failureQueue = JSON.stringify({ 'Fn::GetAtt': [failureQueueId(), 'Arn'] });
+    assert.deepEqual(grantsOf(statements, 'sqs:'), { 'sqs:SendMessage': [failureQueue] });
+    // Nothing of CloudWatch (the alarm comes in the message), no topic, no deletion.
     const services = new Set(statements.flatMap((s) => listOf(s.Action)).map((action) => action.split(':')[0]));
-    assert.deepEqual([...services].sort(), ['cloudwatch', 'dynamodb', 'kms', 'logs', 'states', 'xray']);
+    assert.deepEqual([...services].sort(), ['dynamodb', 'kms', 'logs', 'sqs', 'states', 'xray']);
     assert.equal(grantsOf(statements, 'sns:')['sns:Publish'], undefined);
     assert.equal(dynamo['dynamodb:DeleteItem'], undefined);
     const tableKey = JSON.stringify({ 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] });
-    for (const resources of Object.values(grantsOf(statements, 'kms:'))) assert.deepEqual(resources, [tableKey]);
-    // DescribeAlarms sits in a policy of its own, which grants nothing else, and the function waits for it.
-    const [describePolicy] = Object.entries(resourcesOf('AWS::IAM::Policy')).filter(([, policy]) =>
-      JSON.stringify(propsOf(policy).PolicyDocument).includes('cloudwatch:DescribeAlarms'),
+    const notificationsKey = JSON.stringify({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+    assert.deepEqual(grantsOf(statements, 'kms:')['kms:GenerateDataKey'], [notificationsKey, tableKey].sort());
+    for (const [action, resources] of Object.entries(grantsOf(statements, 'kms:'))) {
+      if (action !== 'kms:GenerateDataKey' && action !== 'kms:Decrypt') assert.deepEqual(resources, [tableKey]);
+    }
+    // Every policy of its role is its default policy: no policy of its own for DescribeAlarms any more.
+    const policies = Object.entries(resourcesOf('AWS::IAM::Policy')).filter(([, policy]) =>
+      (propsOf(policy).Roles as unknown[]).some((r) =>
+        isDeepStrictEqual(r, { Ref: logicalIdOf(fn.role?.roleName ?? '') }),
+      ),
     );
-    assert.ok(describePolicy);
-    assert.deepEqual((propsOf(describePolicy[1]).PolicyDocument as { Statement: Statement[] }).Statement, [
-      { Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' },
+    assert.equal(policies.length, 1);
+  });
+
+  test('no policy of the stack reads alarms, or allows any CloudWatch action by wildcard', () => {
+    for (const [id, policy] of Object.entries(resourcesOf('AWS::IAM::Policy'))) {
+      const actions = (propsOf(policy).PolicyDocument as { Statement: Statement[] }).Statement.flatMap((s) =>
+        listOf(s.Action),
+      );
+      assert.ok(!actions.includes('cloudwatch:DescribeAlarms'), `${id} reads alarms`);
+      assert.deepEqual(
+        actions.filter((action) => action.startsWith('cloudwatch:') && action.includes('*')),
+        [],
+        id,
+      );
+    }
+  });
+
+  test('an alarm it fails on is retried twice, for at most six hours, then recorded in its failure queue', () => {
+    const configs = Object.values(resourcesOf('AWS::Lambda::EventInvokeConfig'));
+    assert.equal(configs.length, 1);
+    const [config] = configs;
+    assert.deepEqual(propsOf(config), {
+      FunctionName: { Ref: alarmFunctionId() },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 60 * 60,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(), 'Arn'] } } },
+    });
+    // Lambda checks the role may send to the destination when the configuration is created.
+    const role = stack.notifications.alarmFunction.role;
+    assert.ok(role);
+    const [policyId] = Object.entries(resourcesOf('AWS::IAM::Policy')).find(([, policy]) =>
+      (propsOf(policy).Roles as unknown[]).some((r) => isDeepStrictEqual(r, { Ref: logicalIdOf(role.roleName) })),
+    ) ?? [undefined];
+    assert.ok(policyId);
+    assert.ok(listOf(config?.DependsOn ?? []).includes(policyId));
+  });
+
+  test('its failure queue is encrypted, TLS-only, retained, keeps 14 days, and is not the SNS dead-letter queue', () => {
+    assert.equal(failureQueueId(), 'AlarmFailureQueue');
+    assert.notEqual(failureQueueId(), alarmQueueId());
+    const queue = resourcesOf('AWS::SQS::Queue')[failureQueueId()];
+    assert.equal(queue?.DeletionPolicy, 'Retain');
+    assert.equal(queue?.UpdateReplacePolicy, 'Retain');
+    assert.deepEqual(propsOf(queue).KmsMasterKeyId, { 'Fn::GetAtt': [keyId(), 'Arn'] });
+    assert.equal(propsOf(queue).MessageRetentionPeriod, 14 * 24 * 60 * 60);
+    const policies = Object.values(resourcesOf('AWS::SQS::QueuePolicy')).filter((p) =>
+      (propsOf(p).Queues as unknown[]).some((q) => isDeepStrictEqual(q, { Ref: failureQueueId() })),
+    );
+    assert.equal(policies.length, 1);
+    // The function's role sends to it; no service principal may.
+    assert.deepEqual((propsOf(policies[0]).PolicyDocument as { Statement: Statement[] }).Statement, [
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: { 'Fn::GetAtt': [failureQueueId(), 'Arn'] },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
     ]);
-    const fnResource = resourcesOf('AWS::Lambda::Function')[alarmFunctionId()];
-    assert.ok(listOf(fnResource?.DependsOn ?? []).includes(describePolicy[0]));
   });
 
   test('gets the table and the state machines by environment, no topic, 30 s', () => {
@@ -630,5 +687,103 @@ describe('outputs', () => {
     template.hasOutput('NotificationDeadLetterQueueUrl', {
       Value: { Ref: logicalIdOf(stack.notifications.deadLetterQueue.queueUrl) },
     });
+  });
+
+  test("the alarm function's failure queue", () => {
+    template.hasOutput('AlarmFailureQueueUrl', { Value: { Ref: failureQueueId() } });
+  });
+});
+
+describe('on-call subscribers', () => {
+  const onCall = {
+    emails: ['oncall@example.com', 'sre.lead@example.org'],
+    phones: ['+4915112345678'],
+    urls: ['https://events.pager.example.com/integration/abc123/enqueue'],
+  };
+
+  /** The alarms topic's subscriptions of a stack synthesized with this context, but the alarm function's. */
+  const onCallOf = (context: Record<string, unknown>, props = {}) => {
+    const other = new ShipgateStack(noBundling(context), 'Other', props);
+    const topic = { Ref: logicalIdOf(other.notifications.alarmsTopic.topicArn, other) };
+    return Object.values(resourcesOf('AWS::SNS::Subscription', Template.fromStack(other)))
+      .map((subscription) => propsOf(subscription))
+      .filter((props) => isDeepStrictEqual(props.TopicArn, topic) && props.Protocol !== 'lambda')
+      .map(({ TopicArn: _, ...rest }) => rest)
+      .sort((a, b) => String(a.Endpoint).localeCompare(String(b.Endpoint)));
+  };
+
+  const redrive = { deadLetterTargetArn: { 'Fn::GetAtt': ['AlarmDeadLetterQueue', 'Arn'] } };
+  const expected = [
+    { Protocol: 'sms', Endpoint: '+4915112345678' },
+    { Protocol: 'https', Endpoint: onCall.urls[0], RedrivePolicy: redrive },
+    { Protocol: 'email', Endpoint: 'oncall@example.com', RedrivePolicy: redrive },
+    { Protocol: 'email', Endpoint: 'sre.lead@example.org', RedrivePolicy: redrive },
+  ];
+
+  test('none by default: the alarm function is the only subscriber', () => {
+    assert.deepEqual(
+      Object.values(resourcesOf('AWS::SNS::Subscription'))
+        .filter((subscription) => isDeepStrictEqual(propsOf(subscription).TopicArn, { Ref: alarmsTopicId() }))
+        .map((subscription) => propsOf(subscription).Protocol),
+      ['lambda'],
+    );
+  });
+
+  test('each email, phone and HTTPS URL of the context is one unfiltered subscription of the alarms topic', () => {
+    // Unfiltered: on-call people get every state change of every alarm. Undeliverable emails and pages are kept.
+    assert.deepEqual(onCallOf({ [ON_CALL_CONTEXT]: onCall }), expected);
+  });
+
+  test('the context may be given as a JSON string, as `cdk -c` passes it', () => {
+    assert.deepEqual(onCallOf({ [ON_CALL_CONTEXT]: JSON.stringify(onCall) }), expected);
+  });
+
+  test('the stack property wins over the context', () => {
+    assert.deepEqual(onCallOf({ [ON_CALL_CONTEXT]: onCall }, { onCall: { emails: ['only@example.com'] } }), [
+      { Protocol: 'email', Endpoint: 'only@example.com', RedrivePolicy: redrive },
+    ]);
+  });
+
+  test('a subscription is named after its endpoint, so removing one contact keeps the others', () => {
+    const ids = (contacts: object) => {
+      const other = new ShipgateStack(noBundling({ [ON_CALL_CONTEXT]: contacts }), 'Other');
+      return Object.entries(resourcesOf('AWS::SNS::Subscription', Template.fromStack(other)))
+        .filter(([, subscription]) => propsOf(subscription).Protocol === 'email')
+        .map(([id, subscription]) => `${id} ${String(propsOf(subscription).Endpoint)}`);
+    };
+    const both = ids({ emails: ['a@example.com', 'b@example.com'] });
+    const one = ids({ emails: ['b@example.com'] });
+    assert.equal(both.length, 2);
+    assert.deepEqual(
+      one,
+      both.filter((entry) => entry.endsWith(' b@example.com')),
+    );
+  });
+
+  test('an invalid context fails synthesis with an error naming the key and the entry', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ emails: ['not-an-address'] }, /context shipgate:onCall: emails\[0\] "not-an-address" is not an email/],
+      [{ phones: ['0151 1234567'] }, /context shipgate:onCall: phones\[0\] "0151 1234567" is not an E\.164/],
+      [{ phones: ['+49151123456789012'] }, /phones\[0\] .* is not an E\.164/],
+      [{ urls: ['http://pager.example.com/hook'] }, /context shipgate:onCall: urls\[0\] .* is not an HTTPS URL/],
+      [{ urls: ['pager.example.com/hook'] }, /urls\[0\] .* is not a URL/],
+      [{ email: ['oncall@example.com'] }, /context shipgate:onCall: unknown key "email"/],
+      [{ emails: 'oncall@example.com' }, /context shipgate:onCall: emails must be a list of strings/],
+      [{ emails: ['a@example.com', 'a@example.com'] }, /emails\[1\] "a@example.com" is listed twice/],
+      [['oncall@example.com'], /context shipgate:onCall: must be an object/],
+      ['{"emails": [', /context shipgate:onCall: is not valid JSON/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(() => onCallOf({ [ON_CALL_CONTEXT]: value }), message, JSON.stringify(value));
+    }
+  });
+
+  test('an invalid stack property fails synthesis naming the property', () => {
+    assert.throws(() => onCallOf({}, { onCall: { phones: ['12345'] } }), /^Error: onCall: phones\[0\] "12345"/);
+  });
+
+  test('parseOnCall accepts nothing as no contacts and fills the missing lists', () => {
+    assert.deepEqual(parseOnCall(undefined), { emails: [], phones: [], urls: [] });
+    assert.deepEqual(parseOnCall({ phones: ['+15555550100'] }), { emails: [], phones: ['+15555550100'], urls: [] });
   });
 });

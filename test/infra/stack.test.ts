@@ -12,6 +12,7 @@ import { releasesTable, tables } from '../../lambdas/adapters/dynamodb/table-sch
 import {
   ALARM_FUNCTION,
   ESCALATION_FUNCTION,
+  MONITOR_FUNCTION,
   NOTIFIER_FUNCTION,
   type RouteDef,
   routeEntry,
@@ -97,7 +98,7 @@ interface Deployed {
 
 /**
  * Every function of the stack: one per route, the workflow and escalation functions the state machines invoke, the
- * notifier and the alarm rollback function.
+ * notifier, the alarm rollback function and the monitor.
  */
 const deployedFunctions = (): Deployed[] => [
   ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
@@ -124,6 +125,12 @@ const deployedFunctions = (): Deployed[] => [
     entry: ALARM_FUNCTION.entry,
     tables: ALARM_FUNCTION.tables,
     fn: stack.notifications.alarmFunction,
+  },
+  {
+    id: MONITOR_FUNCTION.id,
+    entry: MONITOR_FUNCTION.entry,
+    tables: MONITOR_FUNCTION.tables,
+    fn: stack.monitoring.monitor,
   },
 ];
 
@@ -230,10 +237,10 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test('one function per route plus the workflow, escalation, notifier and alarm functions, each bundling its handler as ESM', () => {
+  test('one function per route plus the workflow, escalation, notifier, alarm and monitor functions, each bundling its handler as ESM', () => {
     assert.deepEqual([...stack.api.functions.keys()].sort(), routes.map((route) => route.id).sort());
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + 4);
-    assert.equal(deployedFunctions().length, routes.length + 4);
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 5);
+    assert.equal(deployedFunctions().length, routes.length + 5);
     for (const { id, entry, fn } of deployedFunctions()) {
       const asset = fn.node.tryFindChild('Code');
       assert.ok(asset instanceof Asset, `${id} has a bundled code asset`);
@@ -269,7 +276,9 @@ describe('functions', () => {
       assert.deepEqual(props.TracingConfig, { Mode: 'Active' }, id);
       assert.equal(props.Handler, 'index.handler', id);
       assert.equal(props.MemorySize, 512, id);
-      assert.equal(props.Timeout, longer.includes(id) ? 30 : 10, id);
+      // The monitor most: its alarm events make PutMetricAlarm calls, which CloudWatch throttles early.
+      const monitor = logicalIdOf(stack.monitoring.monitor.functionName);
+      assert.equal(props.Timeout, id === monitor ? 60 : longer.includes(id) ? 30 : 10, id);
       assert.equal(props.FunctionName, undefined, `${id} has a hard-coded name`);
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(variables.NODE_OPTIONS, '--enable-source-maps', id);
@@ -313,14 +322,15 @@ describe('functions', () => {
 });
 
 describe('permissions', () => {
-  test('each function is granted exactly the DynamoDB actions of the access it lists; the notifier reads the stream', () => {
+  test('each function is granted exactly the DynamoDB actions of the access it lists; the stream consumers read the stream', () => {
+    const streamConsumers: ShipgateFunction[] = [stack.notifications.notifier, stack.monitoring.monitor];
     for (const deployed of deployedFunctions()) {
       const actions = actionsOf(statementsOf(deployed.fn), 'dynamodb:');
       const onTable = actions.filter((action) => !streamActions.includes(action));
       assert.deepEqual(onTable, expectedDynamoActions(deployed), deployed.id);
       assert.deepEqual(
         actions.filter((action) => streamActions.includes(action)),
-        deployed.fn === stack.notifications.notifier ? [...streamActions].sort() : [],
+        streamConsumers.includes(deployed.fn) ? [...streamActions].sort() : [],
         deployed.id,
       );
     }
@@ -359,10 +369,15 @@ describe('permissions', () => {
     const tableKey = { 'Fn::GetAtt': [`${releasesTable.logicalId}Key`, 'Arn'] };
     for (const deployed of deployedFunctions()) {
       const withKey = statementsOf(deployed.fn).filter((st) => actionsOf([st], 'kms:').length > 0);
-      // The notifier also uses the notifications key, through SNS and SQS (see the notifications test); no other
-      // function uses any key but the table's.
+      // The notifier also uses the notifications key, through SNS and SQS, the alarm function and the monitor through
+      // SQS, for their failure queues (see the notifications test); no other function uses any key but the table's.
       const statements = withKey.filter((st) => isDeepStrictEqual(st.Resource, tableKey));
-      if (deployed.fn !== stack.notifications.notifier) assert.deepEqual(withKey, statements, deployed.id);
+      const queueSenders: ShipgateFunction[] = [
+        stack.notifications.notifier,
+        stack.notifications.alarmFunction,
+        stack.monitoring.monitor,
+      ];
+      if (!queueSenders.includes(deployed.fn)) assert.deepEqual(withKey, statements, deployed.id);
       const access = expectedDynamoActions(deployed);
       if (access.length === 0) {
         assert.deepEqual(statements, [], deployed.id);
@@ -415,7 +430,7 @@ describe('permissions', () => {
     }
   });
 
-  test('only X-Ray, log delivery and DescribeAlarms act on every resource ("*"): none has a narrower scope', () => {
+  test('only X-Ray, log delivery and PutMetricData act on every resource ("*"): none has a narrower scope', () => {
     const stateMachineRoles = [stack.workflow.stateMachine, stack.workflow.escalations].map((stateMachine) => {
       assert.ok(stateMachine.role);
       return { Ref: logicalIdOf(stateMachine.role.roleName) };
@@ -455,8 +470,8 @@ describe('permissions', () => {
           : onEverything.length === 0
             ? []
             : actionsOf(onEverything, 'cloudwatch:').length > 0
-              ? // The alarm function's policy of its own: composite alarms are described only to `*`.
-                ['cloudwatch:DescribeAlarms']
+              ? // The monitor's policy of its own: PutMetricData has no resource (its namespace is a condition).
+                ['cloudwatch:PutMetricData']
               : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
         id,
       );

@@ -1,7 +1,8 @@
 // The local stream event source against DynamoDB Local's real stream: the filter, a failed record retried (and
-// nothing after it skipped), and checkpoints that keep a restart from handing the same records over again.
+// nothing after it skipped), and checkpoints, one file per consumer, that keep a restart from handing the same
+// records over again.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,8 +43,9 @@ describe('local stream poller', () => {
       new PutCommand({ TableName: tableName, Item: { pk: 'REL#s', sk, kind, id: sk } }),
     );
 
-  async function poller(seen: string[], failOnce: Set<string>): Promise<StreamPoller> {
+  async function poller(seen: string[], failOnce: Set<string>, name?: string): Promise<StreamPoller> {
     return startStreamPoller({
+      ...(name ? { name } : {}),
       endpoint: dynamo.endpoint,
       region: 'us-east-1',
       tableName,
@@ -82,5 +84,28 @@ describe('local stream poller', () => {
     await second.drain(2000);
     await second.stop();
     assert.deepEqual(again, ['E#4'], 'a restart resumes after the checkpoint');
+  });
+
+  it('keeps a checkpoint file per consumer: a second consumer reads the stream from its start', async () => {
+    const monitor: string[] = [];
+    const second = await poller(monitor, new Set(), 'monitor');
+    const deadline = Date.now() + 15_000;
+    while (monitor.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await second.drain(2000);
+    await second.stop();
+    assert.deepEqual(monitor, ['E#1', 'E#2', 'E#3', 'E#4'], 'not after the notifier checkpoint');
+    assert.deepEqual(readdirSync(dataDir).sort(), [
+      `stream-checkpoints-${tableName}.json`,
+      `stream-checkpoints-${tableName}.monitor.json`,
+    ]);
+
+    const notifier: string[] = [];
+    const first = await poller(notifier, new Set());
+    await put('E#5', 'event');
+    const until = Date.now() + 15_000;
+    while (notifier.length < 1 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    await first.drain(2000);
+    await first.stop();
+    assert.deepEqual(notifier, ['E#5'], "the notifier's checkpoint is unmoved by the other consumer");
   });
 });

@@ -1,8 +1,9 @@
 // Driving releases through the local HTTP API as a team would: read what a release waits for, do it, repeat.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { ReleaseStatus } from '../../lambdas/core/release.ts';
 import type { ReleaseView } from '../../lambdas/core/view.ts';
-import { api, type LocalProcess, tokenFor } from './local-process.ts';
+import { api, type LocalProcess, removeDataDir, startLocalProcess, tempDataDir, tokenFor } from './local-process.ts';
 
 export interface Driver {
   readonly local: LocalProcess;
@@ -95,4 +96,42 @@ export async function eventTypes(d: Driver, id: string): Promise<string[]> {
     token: await d.token(['release-manager']),
   });
   return response.body.items.map((event: { type: string }) => event.type);
+}
+
+/** A suite's local runtime: its driver, and the token of a monitoring agent (a machine with `metrics.write`). */
+export interface SuiteRuntime {
+  readonly d: Driver;
+  readonly agent: string;
+}
+
+/**
+ * Starts a local runtime with `env` before the suite's tests and stops it, removing its data, after them. Call it
+ * inside `describe`; read `d` and `agent` from the result within tests and hooks.
+ */
+export function localRuntimeForSuite(env: Readonly<Record<string, string>>): SuiteRuntime {
+  let dataDir: string | undefined;
+  let d: Driver | undefined;
+  let agent: string | undefined;
+  before(async () => {
+    dataDir = tempDataDir();
+    d = driver(await startLocalProcess(dataDir, env));
+    agent = await tokenFor(d.local.dataDir, 'monitoring-agent', [], {
+      machine: true,
+      scopes: ['shipgate/metrics.write'],
+    });
+  });
+  after(async () => {
+    await d?.local.stop();
+    if (dataDir) removeDataDir(dataDir);
+  });
+  return {
+    get d() {
+      assert.ok(d, 'the runtime has started (read it inside a test or hook)');
+      return d;
+    },
+    get agent() {
+      assert.ok(agent, 'the runtime has started (read it inside a test or hook)');
+      return agent;
+    },
+  };
 }

@@ -92,5 +92,5 @@ export function fixedClock(start = Date.parse('2026-11-21T10:00:00Z')): Clock & 
 export function sequentialIds(): IdGenerator {
   let n = 0;
   const next = () => String(++n).padStart(8, '0');
-  return { releaseId: () => `rel${next()}`, eventId: () => `evt${next()}` };
+  return { id: () => `rel${next()}`, eventId: () => `evt${next()}` };
 }

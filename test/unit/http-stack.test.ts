@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { NotFound, RuleViolation, StaleVersion } from '../../lambdas/core/errors.ts';
 import { httpRoute, MAX_BODY_BYTES, ok } from '../../lambdas/http/api.ts';
 import { actorOf, claimList } from '../../lambdas/http/identity.ts';
-import { UpdateItemBody } from '../../lambdas/http/schemas.ts';
+import { MetricsBody, UpdateItemBody } from '../../lambdas/http/schemas.ts';
 
 const context = {
   awsRequestId: 'req-1',
@@ -133,6 +133,31 @@ describe('HTTP stack', () => {
     const response = await call(route, ev);
     assert.equal(response.status, 400);
     assert.equal(response.body.errors[0].field, 'limit');
+  });
+});
+
+describe('metric samples', () => {
+  const metrics = httpRoute({ body: MetricsBody }, ({ body }) => ok(body));
+
+  it('keeps sample times in UTC, whatever offset they were sent with', async () => {
+    const body = JSON.stringify({
+      samples: [{ name: 'api.latency.p95', value: 120, at: '2026-11-21T12:30:00+02:00' }],
+    });
+    const response = await call(metrics, event({ body }));
+    assert.equal(response.status, 200);
+    assert.equal(response.body.samples[0].at, '2026-11-21T10:30:00.000Z');
+  });
+
+  it('refuses a value the store could not keep exactly, naming the field', async () => {
+    const body = JSON.stringify({
+      samples: [
+        { name: 'x', value: 1 },
+        { name: 'y', value: 2e16 },
+      ],
+    });
+    const response = await call(metrics, event({ body }));
+    assert.equal(response.status, 400);
+    assert.equal(response.body.errors[0].field, 'samples.1.value');
   });
 });
 

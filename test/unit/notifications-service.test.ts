@@ -1,11 +1,13 @@
 // The notifications use cases with in-memory fakes: recorded before published, a failed publish is recorded and
-// retried, a retry never sends twice, and a contact is never half-created.
+// retried, a retry never sends twice, a contact is never half-created, and a window that passed is reported on
+// from the samples taken in it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Forbidden } from '../../lambdas/core/errors.ts';
 import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from '../../lambdas/core/notification.ts';
 import { makeNotificationsService } from '../../lambdas/core/notifications-service.ts';
 import type { NotificationStore, Notifier, Page } from '../../lambdas/core/ports.ts';
+import type { AuditEvent } from '../../lambdas/core/release.ts';
 import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { fixedClock, sequentialIds, user } from '../support/fixtures.ts';
@@ -178,5 +180,82 @@ describe('notifications service', () => {
     );
     assert.equal(t.notifier.unsubscribed.length, 1);
     assert.equal(t.store.contacts.size, 0);
+  });
+
+  describe('window.passed', () => {
+    const STARTED = '2026-11-21T12:00:00.000Z';
+    const PASSED = '2026-11-21T14:00:00.000Z';
+    const latency = (value: number, at: string) => ({
+      name: 'api.latency.p95',
+      value,
+      unit: 'Milliseconds' as const,
+      at,
+    });
+
+    async function passedWindow(data: Record<string, unknown>) {
+      const t = setup();
+      const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+      await t.releasesStore.saveSamples(release.id, [
+        // Before the window and after it: a breach and a miss each, which must not count.
+        latency(900, '2026-11-21T11:59:59.999Z'),
+        latency(120, STARTED),
+        latency(180, '2026-11-21T13:00:00.000Z'),
+        // An offset time inside the window (13:30Z), which sorts after the window's end as a string.
+        latency(150, '2026-11-21T14:30:00.000+01:00'),
+        latency(700, '2026-11-21T14:00:00.001Z'),
+        { name: 'api.error_rate', value: 5, unit: 'Percent', at: '2026-11-21T15:00:00.000Z' },
+      ]);
+      const passed: AuditEvent = {
+        id: 'evt-window-passed',
+        releaseId: release.id,
+        type: 'window.passed',
+        at: PASSED,
+        actor: { id: 'shipgate', name: 'Shipgate workflow', kind: 'machine' },
+        data: { phase: 'monitoring', window: 'immediate', ...data },
+      };
+      return { t, release, passed };
+    }
+
+    it('reports on the samples taken from the window start to the event, and on no others', async () => {
+      const { t, passed } = await passedWindow({ startedAt: STARTED });
+      const [n, ...rest] = await t.notifications.handleEvent(passed);
+      assert.equal(rest.length, 0);
+      assert.ok(n);
+      assert.equal(n.type, 'window.passed');
+      assert.equal(n.severity, 'info', 'the 900 ms and 700 ms samples outside the window breach nothing');
+      const email = n.text.email;
+      assert.ok(
+        email.includes('  - api.latency.p95: 3 samples, min 120 ms, avg 150 ms, max 180 ms, p95 180 ms\n'),
+        email,
+      );
+      assert.ok(email.includes('  - api.error_rate: no samples\n'), email);
+      assert.ok(email.includes(`from ${STARTED} to ${PASSED}`), email);
+      assert.ok(n.text.sms.includes('2h window passed: 1 metric, 0 breaches, targets 2/2 met.'), n.text.sms);
+      assert.deepEqual(t.notifier.published, [n], 'what was published carries the report');
+    });
+
+    it("finds the window's start in the audit trail when the event does not carry it", async () => {
+      const { t, release, passed } = await passedWindow({});
+      const trail = t.releasesStore.releases.get(release.id)?.events;
+      assert.ok(trail);
+      const started = (at: string, window: string): AuditEvent => ({
+        ...passed,
+        id: `evt-started-${window}-${at}`,
+        type: 'window.started',
+        at,
+        data: { phase: 'monitoring', window },
+      });
+      trail.push(started('2026-11-21T11:00:00.000Z', 'extended'), started(STARTED, 'immediate'));
+      const [n] = await t.notifications.handleEvent(passed);
+      assert.ok(n?.text.email.includes('  - api.latency.p95: 3 samples, min 120 ms'), n?.text.email);
+    });
+
+    it('says only that the window passed when its start cannot be found', async () => {
+      const { t, passed } = await passedWindow({});
+      const [n] = await t.notifications.handleEvent(passed);
+      assert.ok(n);
+      assert.equal(n.subject, '[Shipgate] R: monitoring window immediate passed');
+      assert.doesNotMatch(n.text.email, /per metric|Full report/);
+    });
   });
 });

@@ -1,9 +1,12 @@
 // Which notifications each audit event causes (types, severities, roles, ids) and how they read: subjects, emails
-// with their call to action and link, and SMS that stay within 160 characters whatever the release is called.
+// with their call to action and link, SMS that stay within 160 characters whatever the release is called, and the
+// window report a `window.passed` notification carries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ActorRef } from '../../lambdas/core/actor.ts';
+import type { MetricSample } from '../../lambdas/core/metrics.ts';
+import { windowReport } from '../../lambdas/core/metrics.ts';
 import type { Notification } from '../../lambdas/core/notification.ts';
 import {
   clip,
@@ -450,7 +453,9 @@ describe('how notifications read', () => {
 });
 
 /** The call to action an SMS ends with: a label, maybe a method, and a URL or path of the release. */
-const CTA = new RegExp(`[A-Z][a-z]+(?: [a-z]+)?: (?:(?:GET|POST) )?(?:${URL})?/releases/${RELEASE_ID}(?:/signoffs)?$`);
+const CTA = new RegExp(
+  `[A-Z][a-z]+(?: [a-z]+)?: (?:(?:GET|POST) )?(?:${URL})?/releases/${RELEASE_ID}(?:/signoffs|/report)?$`,
+);
 
 describe('SMS', () => {
   const names = fc.oneof(
@@ -545,5 +550,156 @@ describe('text helpers', () => {
     const subject = subjectLine(true, 'N'.repeat(200), 'rollback triggered');
     assert.ok(subject.length <= SUBJECT_MAX_LENGTH);
     assert.match(subject, /^\[Shipgate\] CRITICAL N+…: rollback triggered$/);
+  });
+});
+
+describe('the window report of window.passed', () => {
+  const STARTED = '2026-11-20T08:30:00.000Z';
+  const PASSED = '2026-11-20T10:30:00.000Z';
+  const monitoring = agg({ status: 'MONITORING', currentPhase: 'monitoring', windowIndex: 1 });
+  const passed = (window: string) =>
+    event('window.passed', { phase: 'monitoring', window, startedAt: STARTED }, '01JDQ6EVENT0000000000000009');
+  const at = (minute: number) => new Date(Date.parse(STARTED) + minute * 60_000).toISOString();
+  const latency = (value: number, minute: number): MetricSample => ({
+    name: 'api.latency.p95',
+    value,
+    unit: 'Milliseconds',
+    at: at(minute),
+  });
+  const errors = (value: number, minute: number): MetricSample => ({
+    name: 'api.error_rate',
+    value,
+    unit: 'Percent',
+    at: at(minute),
+  });
+  const reportOf = (window: string, samples: readonly MetricSample[]) => {
+    const found = toolbox.phases.flatMap((phase) => phase.windows ?? []).find((candidate) => candidate.id === window);
+    assert.ok(found);
+    return windowReport(toolbox, found, samples, { from: new Date(STARTED), to: new Date(PASSED) });
+  };
+  const healthy = [latency(120, 10), latency(180, 50), latency(150, 90), errors(0.01, 30)];
+
+  it('lists per metric the figures with their unit, each target and trigger, the success metrics and the report', () => {
+    const report = reportOf('immediate', healthy);
+    const [n, ...rest] = notificationsFor(passed('immediate'), monitoring, { publicUrl: URL, report });
+    assert.equal(rest.length, 0);
+    assert.ok(n);
+    assert.equal(n.severity, 'info');
+    assert.equal(n.subject, '[Shipgate] ToolBoxAI 1.1.0: monitoring window immediate passed');
+    const email = n.text.email;
+    assert.ok(email.includes(`from ${STARTED} to ${PASSED}`), email);
+    assert.ok(
+      email.includes('  - api.latency.p95: 3 samples, min 120 ms, avg 150 ms, max 180 ms, p95 180 ms\n'),
+      email,
+    );
+    assert.ok(email.includes('  - api.error_rate: 1 sample, min 0.01 %, avg 0.01 %, max 0.01 %, p95 0.01 %\n'));
+    assert.ok(
+      email.includes(
+        'target API response times: <200ms p95 (checklist item): met; p95 180 ms over 3 samples (target < 200 ms)',
+      ),
+      email,
+    );
+    assert.ok(email.includes('trigger API response time >500ms p95 (> 500 ms): not breached'), email);
+    assert.ok(email.includes('  - db.query_time.avg: no samples\n'), 'a metric the window names but nobody sent');
+    assert.ok(email.includes('target Database queries: <50ms average (success metric): no data;'), email);
+    assert.ok(email.includes('trigger Memory usage >2x normal (> 2x baseline): not evaluated, no baseline'), email);
+    assert.ok(email.includes('Success metrics: 2 met, 5 no data, 8 not measured.'), email);
+    assert.ok(email.includes('  - met: Error rate: <0.1% (target: 0.01%); avg 0.01 % over 1 sample'), email);
+    assert.ok(email.includes('  - not measured: Security incidents: Zero\n'), email);
+    assert.ok(email.includes(`Full report: GET ${URL}/releases/${RELEASE_ID}/report\n`), email);
+    assert.ok(email.includes('Next: Extended Monitoring (First 24 Hours) (24 hours).'), 'the old facts stay');
+    assert.ok(email.includes('Nothing: this is for your information.'));
+    assert.doesNotMatch(n.text.default, /\n/);
+    assert.ok(
+      n.text.default.includes(
+        '2 of 9 metrics had samples, 0 rollback triggers breached, 4 of 4 targets with data met.',
+      ),
+    );
+  });
+
+  it('sums the report up in an SMS of at most 160 characters that points at the report', () => {
+    const report = reportOf('immediate', healthy);
+    for (const publicUrl of [undefined, URL]) {
+      const [n] = notificationsFor(passed('immediate'), monitoring, { publicUrl, report });
+      assert.ok(n);
+      assert.ok(n.text.sms.length <= SMS_MAX_LENGTH, n.text.sms);
+      assert.ok(n.text.sms.includes('2h window passed: 2 metrics, 0 breaches, targets 4/4 met.'), n.text.sms);
+      assert.ok(n.text.sms.endsWith(`/releases/${RELEASE_ID}/report`), n.text.sms);
+    }
+    const [bare] = notificationsFor(passed('immediate'), monitoring, { report });
+    assert.equal(
+      bare?.text.sms,
+      `Shipgate: ToolBoxAI 1.1.0 - 2h window passed: 2 metrics, 0 breaches, targets 4/4 met. Report: GET /releases/${RELEASE_ID}/report`,
+    );
+    const [empty] = notificationsFor(passed('long-term'), monitoring, { report: reportOf('long-term', []) });
+    assert.match(empty?.text.sms ?? '', /7d window passed: 0 metrics, 0 breaches, no target measured\./);
+  });
+
+  it('stays within 160 characters with a report, whatever the release is called', () => {
+    const report = reportOf('extended', [...healthy, errors(3.5, 20), latency(900, 25)]);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.constantFrom(undefined, URL),
+        (releaseName, publicUrl) => {
+          const named = { ...monitoring, release: { ...monitoring.release, name: releaseName } };
+          for (const n of notificationsFor(passed('extended'), named, { publicUrl, report })) {
+            assert.ok(n.text.sms.length <= SMS_MAX_LENGTH, n.text.sms);
+            assert.match(n.text.sms, CTA);
+            assert.ok(n.subject.length <= SUBJECT_MAX_LENGTH, n.subject);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is a warning when a target was missed or a trigger breached in a window that still passed', () => {
+    // Extended asks before rolling back: 1.5 % errors breach the 1 % trigger and miss the 0.1 % target.
+    const breached = reportOf('extended', [...healthy.slice(0, 3), errors(1.5, 30)]);
+    const [n] = notificationsFor(passed('extended'), monitoring, { publicUrl: URL, report: breached });
+    assert.ok(n);
+    assert.equal(n.severity, 'warning');
+    assert.equal(
+      n.subject,
+      '[Shipgate] ToolBoxAI 1.1.0: window extended passed with 1 target missed and 1 trigger breached',
+    );
+    assert.ok(n.text.email.includes('no rollback was approved'), n.text.email);
+    assert.ok(
+      n.text.email.includes(
+        'trigger API error rate >1% (> 1 %): BREACHED, 1 breaching datapoint (worst 1.5 %, first in the period from',
+      ),
+      n.text.email,
+    );
+    assert.ok(n.text.email.includes('(success metric): NOT MET; avg 1.5 % over 1 sample (target < 0.1 %)'));
+    assert.ok(n.text.email.includes(`POST ${URL}/releases/${RELEASE_ID}/rollback`), 'how to roll back');
+    assert.ok(n.text.sms.includes('24h window passed: 2 metrics, 1 breach, targets 1/2 met.'), n.text.sms);
+    assert.equal(n.text.sms.startsWith('CRITICAL'), false);
+
+    // A target missed with no trigger breached (300 ms: over the 200 ms target, under the 500 ms trigger).
+    const slow = reportOf('immediate', [latency(300, 10)]);
+    const [missed] = notificationsFor(passed('immediate'), monitoring, { report: slow });
+    assert.equal(missed?.severity, 'warning');
+    assert.match(missed?.subject ?? '', /: window immediate passed with 2 targets missed$/);
+    assert.ok(missed?.text.email.includes('It passed with 2 targets missed.'), missed?.text.email);
+  });
+
+  it('without a report, or with the report of another window, reads as before: the window passed', () => {
+    const plain = notificationsFor(passed('immediate'), monitoring, { publicUrl: URL });
+    const other = notificationsFor(passed('immediate'), monitoring, {
+      publicUrl: URL,
+      report: reportOf('extended', healthy),
+    });
+    assert.deepEqual(other, plain);
+    const [n] = plain;
+    assert.ok(n);
+    assert.equal(n.severity, 'info');
+    assert.equal(n.subject, '[Shipgate] ToolBoxAI 1.1.0: monitoring window immediate passed');
+    assert.ok(
+      n.text.email.startsWith("Monitoring window 'Immediate Monitoring (First 2 Hours)' passed with no rollback.\n"),
+    );
+    assert.doesNotMatch(n.text.email, /Full report|per metric/);
+    assert.ok(n.text.sms.includes('monitoring window immediate passed.'), n.text.sms);
+    assert.ok(n.text.sms.endsWith(`Status: ${URL}/releases/${RELEASE_ID}`), n.text.sms);
   });
 });

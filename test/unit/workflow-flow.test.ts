@@ -273,8 +273,33 @@ describe('CloudWatch alarms', () => {
     assert.deepEqual(late, [{ releaseId: created.id, outcome: 'rolled-back' }]);
     const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
     assert.equal(rolling.rollback?.trigger, 'alarm:checkout-5xx');
-    const types = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items.map((event) => event.type);
-    assert.ok(types.includes('alarm.received') && types.includes('rollback.requested'));
+    // The same alarm again while the rollback is under way triggers nothing more; it is recorded as such.
+    const again = await h.service.onAlarm({ name: 'checkout-5xx', state: 'ALARM', reason: 'still breaching' });
+    assert.deepEqual(again, [{ releaseId: created.id, outcome: 'recorded' }]);
+    const trail = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    assert.equal(trail.filter((event) => event.type === 'rollback.requested').length, 1);
+    assert.deepEqual(
+      trail.filter((event) => event.type === 'alarm.received').map((event) => event.data.during),
+      ['before-deployment', 'rollback'],
+    );
+  });
+
+  it('rolls back with the trigger itself when the alarm is the one Shipgate created for that trigger', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+    await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
+    const outcome = await h.service.onAlarm({
+      name: `Shipgate.rollback-${created.id}-api-response-time-500ms-p95`,
+      state: 'ALARM',
+      reason: 'Threshold Crossed: 1 out of the last 1 datapoints [612.0] was greater than the threshold (500.0)',
+      releaseId: created.id,
+    });
+    assert.deepEqual(outcome, [{ releaseId: created.id, outcome: 'rolled-back' }]);
+    const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
+    assert.equal(rolling.rollback?.trigger, 'api-response-time-500ms-p95');
+    assert.match(rolling.rollback?.reason ?? '', /^CloudWatch alarm Shipgate\.rollback-.*612\.0/);
   });
 
   it('finds a release by the ReleaseId dimension of an alarm it did not name', async () => {
@@ -303,6 +328,7 @@ describe('a rollback proposed in an approval window', () => {
       { name: 'api.error_rate', value: 4, unit: 'Percent' },
     ]);
     assert.equal(result.rollbackPolicy, 'approval');
+    assert.equal(result.rollback, 'proposed');
     assert.equal(result.breaches[0]?.trigger, 'api-error-rate-1');
     const proposed = await h.service.getRelease(rm, created.id);
     assert.equal(proposed.status, 'MONITORING', 'an approval window does not roll back by itself');
@@ -316,5 +342,31 @@ describe('a rollback proposed in an approval window', () => {
     assert.equal(dismissed?.data.reason, 'a load test, not users');
     assert.equal(dismissed?.actor.id, 'rita');
     assert.ok(events.some((event) => event.type === 'rollback.proposed'));
+  });
+});
+
+describe('a baseline-relative trigger ("memory > 2x normal")', () => {
+  it('measures the baseline from the samples sent before production deployment and rolls back above twice it', async () => {
+    // Two hours in two seconds: long enough to send samples inside the immediate window.
+    const h = workflowHarness([toolbox], { timeScale: 3600 });
+    harness = h;
+    const agent = machine('agent', ['shipgate/metrics.write']);
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await h.service.recordMetrics(agent, created.id, [
+      { name: 'memory.usage', value: 400, at: new Date(Date.now() - 2000).toISOString() },
+      { name: 'memory.usage', value: 600, at: new Date(Date.now() - 1000).toISOString() },
+    ]);
+    const deploying = await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+    assert.ok(deploying.productionStartedAt, 'entering production deployment is recorded');
+    await drive(h, created.id, ['DEPLOYING']);
+    await until(h, created.id, 'the immediate window', (view) => view.waitingFor?.window === 'immediate');
+    // 900 is under twice the baseline of 500; 1300 is over it, even averaged with 900 in one period.
+    const under = await h.service.recordMetrics(agent, created.id, [{ name: 'memory.usage', value: 900 }]);
+    assert.deepEqual(under.breaches, []);
+    const over = await h.service.recordMetrics(agent, created.id, [{ name: 'memory.usage', value: 1300 }]);
+    assert.equal(over.breaches[0]?.trigger, 'memory-usage-2x-normal');
+    assert.equal(over.breaches[0]?.threshold, 1000);
+    const rolled = await h.service.getRelease(rm, created.id);
+    assert.equal(rolled.rollback?.trigger, 'memory-usage-2x-normal');
   });
 });
