@@ -102,11 +102,12 @@ export function defaultStatistic(metric: string): Statistic {
  * `missing`; a `sustainedMinutes` D makes N = M = ceil(D*60/period). `overrides` win over every default.
  */
 export function ruleFor(condition: MetricCondition, overrides: Partial<EvaluationRule> = {}): EvaluationRule {
-  const period = overrides.period ?? DEFAULT_PERIOD_SECONDS;
+  const period = overrides.period ?? condition.periodSeconds ?? DEFAULT_PERIOD_SECONDS;
   if (!(period > 0)) throw new RangeError(`period must be positive, got ${period}`);
   const sustained = condition.sustainedMinutes ? Math.max(1, Math.ceil((condition.sustainedMinutes * 60) / period)) : 1;
-  const evaluationPeriods = overrides.evaluationPeriods ?? sustained;
-  const datapointsToAlarm = overrides.datapointsToAlarm ?? Math.min(sustained, evaluationPeriods);
+  const evaluationPeriods = overrides.evaluationPeriods ?? condition.evaluationPeriods ?? sustained;
+  const datapointsToAlarm =
+    overrides.datapointsToAlarm ?? condition.datapointsToAlarm ?? Math.min(sustained, evaluationPeriods);
   if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)
     throw new RangeError('evaluationPeriods must be >= 1');
   if (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods) {
@@ -117,7 +118,7 @@ export function ruleFor(condition: MetricCondition, overrides: Partial<Evaluatio
     evaluationPeriods,
     datapointsToAlarm,
     statistic: overrides.statistic ?? defaultStatistic(condition.metric),
-    treatMissingData: overrides.treatMissingData ?? 'missing',
+    treatMissingData: overrides.treatMissingData ?? condition.treatMissingData ?? 'missing',
     evaluationRange: Math.max(evaluationPeriods, overrides.evaluationRange ?? evaluationPeriods),
   };
 }
@@ -336,11 +337,12 @@ export function evaluateTriggers(
     const condition = trigger.condition;
     if (!condition) continue;
     // Scaled time shortens periods, but never below a second: samples are stamped when they arrive, and a period
-    // shorter than the path from arrival to evaluation would never hold the sample just sent.
-    const period = Math.max(1, (options.rule?.period ?? DEFAULT_PERIOD_SECONDS) / scale);
+    // shorter than the path from arrival to evaluation would never hold the sample just sent. M and N are those of
+    // the real period ("sustained for 5 minutes" stays 5 of 5), as the local CloudWatch evaluates its alarms.
+    const real = ruleFor(condition, options.rule);
     const result = evaluateCondition(condition, samples, {
       now: options.now,
-      rule: { ...options.rule, period },
+      rule: { ...real, period: Math.max(1, real.period / scale) },
       baseline: options.baselines?.[condition.metric],
     });
     out.push({ trigger, result });

@@ -28,14 +28,38 @@ export type MetricUnit = z.infer<typeof MetricUnit>;
  * With `relativeToBaseline`, `threshold` is a multiple of the baseline captured before production deployment.
  * `sustainedMinutes` is set when the text says "sustained" (the breach must hold for that long).
  */
-export const MetricCondition = z.object({
-  metric: z.string().regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/),
-  comparison: Comparison,
-  threshold: z.number(),
-  unit: MetricUnit,
-  relativeToBaseline: z.boolean().optional(),
-  sustainedMinutes: z.number().int().positive().optional(),
-});
+export const MetricCondition = z
+  .object({
+    metric: z.string().regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/),
+    comparison: Comparison,
+    threshold: z.number(),
+    unit: MetricUnit,
+    relativeToBaseline: z.boolean().optional(),
+    sustainedMinutes: z.number().int().positive().optional(),
+    // How the condition is evaluated, as a CloudWatch alarm (docs/metrics.md); each defaults as documented there.
+    /** Seconds per datapoint: a multiple of 60 (the finest period of a standard-resolution custom metric). */
+    periodSeconds: z.number().int().positive().multipleOf(60).optional(),
+    /** N: how many of the most recent periods are evaluated. */
+    evaluationPeriods: z.number().int().positive().optional(),
+    /** M: how many breaching datapoints among the last N put the trigger in ALARM ("3 of 5"). */
+    datapointsToAlarm: z.number().int().positive().optional(),
+    /** How periods without a sample count: CloudWatch's `TreatMissingData`. */
+    treatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).optional(),
+  })
+  .refine(
+    (condition) =>
+      condition.datapointsToAlarm === undefined ||
+      (condition.evaluationPeriods !== undefined && condition.datapointsToAlarm <= condition.evaluationPeriods),
+    {
+      message: 'datapointsToAlarm (M) needs evaluationPeriods (N), and must not exceed it',
+      path: ['datapointsToAlarm'],
+    },
+  )
+  .refine(
+    // CloudWatch: an alarm's evaluation range (period x N) is at most one day.
+    (condition) => (condition.periodSeconds ?? 60) * (condition.evaluationPeriods ?? 1) <= 86_400,
+    { message: 'periodSeconds x evaluationPeriods must not exceed one day (86400 s)', path: ['evaluationPeriods'] },
+  );
 export type MetricCondition = z.infer<typeof MetricCondition>;
 
 /**

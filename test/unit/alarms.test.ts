@@ -150,6 +150,27 @@ describe('alarmSpecs', () => {
   });
 });
 
+describe('alarmSpecs with the evaluation a template states', () => {
+  it("puts the condition's own period, M of N and missing-data treatment on the alarm", () => {
+    const template = withTriggers({
+      metric: 'api.error_rate',
+      comparison: '>',
+      threshold: 1,
+      unit: 'Percent',
+      periodSeconds: 300,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: 'breaching',
+    });
+    const alarm = byTrigger(alarmSpecs('sg', release, template, {}).alarms, 't1');
+    assert.deepEqual(
+      [alarm.period, alarm.evaluationPeriods, alarm.datapointsToAlarm, alarm.treatMissingData],
+      [300, 5, 3, 'breaching'],
+    );
+    assert.match(alarm.description, /3 of 5 periods of 300 s/);
+  });
+});
+
 describe('alarmName', () => {
   it('is <prefix>-<release>-<trigger> when that fits in 255 characters', () => {
     assert.equal(alarmName('shipgate-prod', '01JREL', 'api-error-rate-1'), 'shipgate-prod-01JREL-api-error-rate-1');

@@ -13,6 +13,7 @@ import {
   windowReport,
 } from '../../lambdas/core/metrics.ts';
 import type { MetricCondition, MetricUnit, RollbackTrigger, Template } from '../../lambdas/core/template.ts';
+import { MetricCondition as MetricConditionSchema } from '../../lambdas/core/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 
 const found = findBuiltInTemplate('toolboxai-v1');
@@ -271,6 +272,62 @@ describe('evaluateTriggers and breaches on ToolBoxAI', () => {
       scaled.map((e) => [e.trigger.id, e.result.rule.period]),
       [['api-error-rate-1', 1]],
     );
+  });
+
+  it('keeps M and N of the real period when it scales time: "sustained 5 minutes" stays 5 of 5', () => {
+    const hot = [4.5, 3.5, 2.5, 1.5, 0.5].map((secondsAgo) => sample('cpu.utilization', 95, secondsAgo, 'Percent'));
+    const cpuAt60x = evaluateTriggers(toolbox, hot, { now: NOW, timeScale: 60 }).find(
+      (e) => e.trigger.id === 'cpu-utilization-80-sustained',
+    );
+    assert.equal(cpuAt60x?.result.rule.evaluationPeriods, 5);
+    assert.equal(cpuAt60x?.result.rule.datapointsToAlarm, 5);
+    assert.equal(cpuAt60x?.result.state, 'ALARM');
+    // One scaled minute at 70 % among the five keeps it out of ALARM (before, N was 300 one-second periods).
+    const fourOfFive = [...hot.slice(1), sample('cpu.utilization', 70, 4.5, 'Percent')];
+    const cooler = evaluateTriggers(toolbox, fourOfFive, { now: NOW, timeScale: 60 });
+    assert.notEqual(cooler.find((e) => e.trigger.id === 'cpu-utilization-80-sustained')?.result.state, 'ALARM');
+  });
+});
+
+describe('a template states how a condition is evaluated', () => {
+  const base = { metric: 'api.error_rate', comparison: '>', threshold: 1, unit: 'Percent' } as const;
+
+  it('takes period, M of N and missing data from the condition, under any override', () => {
+    const condition: MetricCondition = {
+      ...base,
+      periodSeconds: 300,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: 'breaching',
+    };
+    assert.deepEqual(ruleFor(condition), {
+      period: 300,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      statistic: 'Average',
+      treatMissingData: 'breaching',
+      evaluationRange: 5,
+    });
+    assert.equal(ruleFor(condition, { treatMissingData: 'notBreaching' }).treatMissingData, 'notBreaching');
+    // Two breaching five-minute datapoints and three missing ones: the missing ones breach too, so 5 of 5.
+    const samples = [sample('api.error_rate', 2, 60), sample('api.error_rate', 2, 360)];
+    assert.equal(evaluateCondition(condition, samples, { now: NOW }).state, 'ALARM');
+    const lenient = { ...condition, treatMissingData: 'notBreaching' } as const;
+    assert.equal(evaluateCondition(lenient, samples, { now: NOW }).state, 'OK');
+  });
+
+  it('refuses what CloudWatch could not evaluate, naming the field', () => {
+    const refused = (condition: Record<string, unknown>) => {
+      const result = MetricConditionSchema.safeParse({ ...base, ...condition });
+      assert.equal(result.success, false, JSON.stringify(condition));
+      return result.error?.issues[0]?.path.join('.');
+    };
+    assert.equal(refused({ evaluationPeriods: 2, datapointsToAlarm: 3 }), 'datapointsToAlarm');
+    assert.equal(refused({ datapointsToAlarm: 2 }), 'datapointsToAlarm');
+    assert.equal(refused({ periodSeconds: 90 }), 'periodSeconds');
+    assert.equal(refused({ periodSeconds: 3600, evaluationPeriods: 25 }), 'evaluationPeriods');
+    assert.equal(refused({ treatMissingData: 'zero' }), 'treatMissingData');
+    assert.ok(MetricConditionSchema.safeParse({ ...base, periodSeconds: 3600, evaluationPeriods: 24 }).success);
   });
 });
 
