@@ -1,0 +1,347 @@
+// The release use cases of monitoring and rollback: metric samples judged against the rollback triggers and
+// metric-backed items, CloudWatch alarms, window reports, and rollbacks requested, proposed or dismissed.
+import type { Actor, ActorRef } from './actor.ts';
+import { actorRef } from './actor.ts';
+import { RuleViolation } from './errors.ts';
+import { startEscalation } from './escalation.ts';
+import type { Baselines, MetricItemResult, MetricSample, WindowReport } from './metrics.ts';
+import { breaches, evaluateMetricItems, formatNumber, releaseBaselines, windowReport } from './metrics.ts';
+import { authorize } from './permissions.ts';
+import type { ReleaseAggregate } from './release.ts';
+import { decideItemUpdate, findPhase, isTerminal } from './release.ts';
+import type { ReleaseKernel } from './release-kernel.ts';
+import { assertInFlight, SYSTEM } from './release-kernel.ts';
+import type { ReleaseView } from './view.ts';
+import { releaseView } from './view.ts';
+import { decideRollbackRequest, inProduction } from './workflow.ts';
+
+/** What POST /metrics answers: whether the samples were evaluated, what breached, and what that did. */
+export interface MetricsOutcome {
+  readonly accepted: number;
+  /** False outside a monitoring window: the samples are kept (a baseline before deployment) but judge nothing. */
+  readonly evaluated: boolean;
+  readonly window?: string | undefined;
+  readonly rollbackPolicy?: 'automatic' | 'approval' | undefined;
+  /** What the breaches did: a rollback requested now, one already requested (by an alarm), or one proposed. */
+  readonly rollback?: 'requested' | 'already-requested' | 'proposed' | undefined;
+  readonly breaches: readonly {
+    readonly trigger: string;
+    readonly title: string;
+    readonly observed: number | undefined;
+    readonly threshold: number | null;
+    readonly datapoints: number;
+  }[];
+  readonly items: readonly MetricItemResult[];
+}
+
+/** Baselines of the template's relative conditions: their metrics' average before production deployment. */
+function baselinesOf(agg: ReleaseAggregate, samples: readonly MetricSample[]): Baselines {
+  return releaseBaselines(agg.template, agg.release.productionStartedAt, samples);
+}
+
+export function makeMonitoringUseCases(kernel: ReleaseKernel) {
+  const { store, clock, ids, timeScale, reportWorkflowError } = kernel;
+  const { now, event, events, load, retrying, respond, startPaging } = kernel;
+
+  /** Requests a rollback on behalf of someone (a person, or Shipgate itself on a metric breach). */
+  async function rollBack(by: ActorRef, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
+    const agg = await retrying(async () => {
+      const current = await load(releaseId);
+      const at = now();
+      const requested = decideRollbackRequest(current.release, reason, by, at, trigger);
+      // A rollback pages the escalation chain's first level, until someone acknowledges.
+      const escalation = startEscalation(requested, current.template, 'rollback', reason, ids.eventId(), at);
+      const next = escalation?.release ?? requested;
+      await store.saveRelease(next, current.release.revision, [
+        event(releaseId, 'rollback.requested', by, at, { reason, ...(trigger ? { trigger } : {}) }),
+        ...(escalation ? events(releaseId, [escalation.event], by, at) : []),
+      ]);
+      return { ...current, release: next };
+    });
+    await startPaging(agg.release);
+    // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
+    try {
+      await respond(agg);
+    } catch (error) {
+      reportWorkflowError(error, { releaseId, during: 'rollback' });
+    }
+    return releaseView(agg);
+  }
+
+  /**
+   * Rolls a release back because a trigger or an alarm fired. Two of them may fire at once (the samples of one
+   * request, and the CloudWatch alarm on the same samples): the one that finds the rollback already requested has
+   * nothing left to do, which is not an error for it.
+   */
+  async function rollBackOnTrigger(
+    releaseId: string,
+    reason: string,
+    trigger: string,
+  ): Promise<'rolled-back' | 'already'> {
+    try {
+      await rollBack(SYSTEM, releaseId, reason, trigger);
+      return 'rolled-back';
+    } catch (error) {
+      if (!(error instanceof RuleViolation && error.code === 'rollback-not-allowed')) throw error;
+      const status = (await store.getHeader(releaseId))?.status;
+      if (status === 'ROLLBACK_REQUESTED' || status === 'ROLLING_BACK' || status === 'ROLLED_BACK') return 'already';
+      throw error;
+    }
+  }
+
+  /** Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). */
+  async function proposeRollback(releaseId: string, reason: string, trigger: string, figures: unknown): Promise<void> {
+    await retrying(async () => {
+      const current = await load(releaseId);
+      const at = now();
+      const next = {
+        ...current.release,
+        rollbackProposal: { reason, trigger, at },
+        revision: current.release.revision + 1,
+        updatedAt: at,
+      };
+      await store.saveRelease(next, current.release.revision, [
+        event(releaseId, 'rollback.proposed', SYSTEM, at, { reason, trigger, breaches: figures }),
+      ]);
+    });
+  }
+
+  /** Ticks a metric-backed item from the figures, unless it already says the same. */
+  async function tickMetricItem(releaseId: string, itemId: string, status: 'done' | 'failed', evidence: string) {
+    await retrying(async () => {
+      const agg = await load(releaseId);
+      const at = now();
+      const current = agg.items.get(itemId);
+      if (current?.status === status && current.evidence?.note === evidence) return;
+      const { previous, next } = decideItemUpdate(
+        agg,
+        itemId,
+        { status, evidence: { note: evidence }, reason: status === 'failed' ? evidence : undefined },
+        SYSTEM,
+        at,
+      );
+      await store.saveItem(
+        releaseId,
+        next,
+        previous.version,
+        event(releaseId, 'item.updated', SYSTEM, at, {
+          itemId,
+          from: previous.status,
+          to: next.status,
+          version: next.version,
+          evidence: { note: evidence },
+        }),
+      );
+    });
+  }
+
+  return {
+    /** Asks for a rollback: allowed from DEPLOYING onward; the workflow moves into the rollback states. */
+    async requestRollback(actor: Actor, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'rollback-release' });
+      return rollBack(actorRef(actor), releaseId, reason, trigger);
+    },
+
+    /**
+     * Takes metric samples (CI, a monitoring agent), then, while a monitoring window runs, evaluates the
+     * template's rollback triggers and the window's metric-backed items on them. A trigger in ALARM rolls the
+     * release back at once, or proposes the rollback to the release manager, as the window's policy says; items
+     * are ticked done or failed with the figures as evidence.
+     */
+    async recordMetrics(
+      actor: Actor,
+      releaseId: string,
+      input: readonly (Omit<MetricSample, 'at'> & { at?: string | undefined })[],
+    ): Promise<MetricsOutcome> {
+      authorize(actor, { kind: 'push-metrics' });
+      const agg = await load(releaseId);
+      assertInFlight(agg.release);
+      const at = now();
+      const samples: MetricSample[] = input.map((sample) => ({ ...sample, at: sample.at ?? at }));
+      await store.saveSamples(releaseId, samples);
+      const wait = agg.release.wait;
+      const window =
+        wait?.kind === 'window'
+          ? findPhase(agg.template, wait.phase)?.windows?.find((candidate) => candidate.id === wait.window)
+          : undefined;
+      if (wait?.kind !== 'window' || !window) {
+        return { accepted: samples.length, evaluated: false, breaches: [], items: [] };
+      }
+      const all = await store.listSamples(releaseId);
+      const baselines = baselinesOf(agg, all);
+      const inWindow = all.filter((sample) => sample.at >= wait.since);
+      const clockNow = clock.now();
+      const found = breaches(agg.template, inWindow, { now: clockNow, baselines, timeScale });
+      const section = agg.template.phases
+        .flatMap((phase) => phase.sections)
+        .find((candidate) => candidate.id === window.sectionId);
+      const judged = evaluateMetricItems(section?.items ?? [], inWindow, {
+        now: clockNow,
+        from: new Date(wait.since),
+        baselines,
+      });
+      for (const result of judged) {
+        if (result.status === 'pending') continue;
+        await tickMetricItem(releaseId, result.itemId, result.status, result.evidence).catch((error: unknown) =>
+          reportWorkflowError(error, { releaseId, during: 'metric item' }),
+        );
+      }
+      const summary = found.map(({ trigger, result }) => ({
+        trigger: trigger.id,
+        title: trigger.title,
+        observed: result.observed,
+        threshold: result.threshold,
+        datapoints: result.datapoints.filter((point) => point.breaching).length,
+      }));
+      const first = found[0];
+      let rollback: 'requested' | 'already-requested' | 'proposed' | undefined;
+      if (first) {
+        const reason =
+          `${first.trigger.title}: observed ${formatNumber(first.result.observed ?? Number.NaN)}` +
+          ` (threshold ${formatNumber(first.result.threshold ?? Number.NaN)}) during ${window.name}`;
+        if (window.rollbackPolicy === 'automatic') {
+          const done = await rollBackOnTrigger(releaseId, reason, first.trigger.id);
+          rollback = done === 'rolled-back' ? 'requested' : 'already-requested';
+        } else {
+          await proposeRollback(releaseId, reason, first.trigger.id, summary);
+          rollback = 'proposed';
+        }
+      }
+      return {
+        accepted: samples.length,
+        evaluated: true,
+        window: window.id,
+        rollbackPolicy: window.rollbackPolicy,
+        rollback,
+        breaches: summary,
+        items: judged,
+      };
+    },
+
+    /**
+     * A CloudWatch alarm changed state. Going into ALARM, it rolls back every release that named it (or that its
+     * ReleaseId dimension points at) once production deployment has started, as the current window's policy says
+     * (automatic outside monitoring windows). Before deployment it is recorded and blocks nothing: the fix must
+     * stay deployable.
+     */
+    async onAlarm(alarm: {
+      readonly name: string;
+      readonly state: string;
+      readonly reason: string;
+      readonly releaseId?: string | undefined;
+    }): Promise<{ releaseId: string; outcome: 'rolled-back' | 'proposed' | 'recorded' | 'ignored' }[]> {
+      if (alarm.state !== 'ALARM') return [];
+      const named = await store.releasesForAlarm(alarm.name);
+      const ids = [...new Set([...(alarm.releaseId ? [alarm.releaseId] : []), ...named])];
+      const outcomes: { releaseId: string; outcome: 'rolled-back' | 'proposed' | 'recorded' | 'ignored' }[] = [];
+      for (const releaseId of ids) {
+        const agg = await store.load(releaseId);
+        if (!agg || isTerminal(agg.release)) {
+          outcomes.push({ releaseId, outcome: 'ignored' });
+          continue;
+        }
+        const reason = `CloudWatch alarm ${alarm.name}: ${alarm.reason}`.slice(0, 2000);
+        if (!inProduction(agg.release.status)) {
+          // Before deployment the alarm blocks nothing (the fix must stay deployable); during a rollback already
+          // under way there is nothing more to trigger. Either way it is part of the record.
+          const rollingBack = agg.release.status === 'ROLLBACK_REQUESTED' || agg.release.status === 'ROLLING_BACK';
+          await retrying(async () => {
+            const current = await load(releaseId);
+            const at = now();
+            const next = { ...current.release, revision: current.release.revision + 1, updatedAt: at };
+            await store.saveRelease(next, current.release.revision, [
+              event(releaseId, 'alarm.received', SYSTEM, at, {
+                alarm: alarm.name,
+                reason: alarm.reason,
+                blocking: false,
+                during: rollingBack ? 'rollback' : 'before-deployment',
+              }),
+            ]);
+          });
+          outcomes.push({ releaseId, outcome: 'recorded' });
+          continue;
+        }
+        const wait = agg.release.wait;
+        const window =
+          wait?.kind === 'window'
+            ? findPhase(agg.template, wait.phase)?.windows?.find((candidate) => candidate.id === wait.window)
+            : undefined;
+        // An alarm Shipgate created for a trigger of this release (`<prefix>-<releaseId>-<triggerId>`) is that
+        // trigger firing in CloudWatch: the rollback names the trigger, as the API's own evaluation would.
+        const own = agg.template.rollback.triggers.find(
+          (trigger) =>
+            trigger.condition && alarm.releaseId === releaseId && alarm.name.endsWith(`-${releaseId}-${trigger.id}`),
+        );
+        const trigger = own?.id ?? `alarm:${alarm.name}`;
+        if (window?.rollbackPolicy === 'approval') {
+          await proposeRollback(releaseId, reason, trigger, { alarm: alarm.name, reason: alarm.reason });
+          outcomes.push({ releaseId, outcome: 'proposed' });
+        } else {
+          const done = await rollBackOnTrigger(releaseId, reason, trigger);
+          outcomes.push({ releaseId, outcome: done === 'rolled-back' ? 'rolled-back' : 'ignored' });
+        }
+      }
+      return outcomes;
+    },
+
+    /** How the release did in each monitoring window so far: figures per metric against targets and triggers. */
+    async report(actor: Actor, releaseId: string): Promise<{ releaseId: string; windows: WindowReport[] }> {
+      authorize(actor, { kind: 'read' });
+      const agg = await load(releaseId);
+      const all = await store.listSamples(releaseId);
+      const baselines = baselinesOf(agg, all);
+      const started = new Map<string, string>();
+      const passed = new Map<string, string>();
+      let cursor: string | undefined;
+      do {
+        const page = await store.listEvents(releaseId, { limit: 200, cursor });
+        for (const entry of page.items) {
+          if (entry.type === 'window.started') started.set(String(entry.data.window), entry.at);
+          if (entry.type === 'window.passed') passed.set(String(entry.data.window), entry.at);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      const windows = agg.template.phases.flatMap((phase) => phase.windows ?? []);
+      return {
+        releaseId,
+        windows: windows.flatMap((window) => {
+          const from = started.get(window.id);
+          if (!from) return [];
+          const to = passed.get(window.id) ?? now();
+          return [windowReport(agg.template, window, all, { from: new Date(from), to: new Date(to), baselines })];
+        }),
+      };
+    },
+
+    /**
+     * Dismisses a rollback a trigger proposed: the release manager decides to keep the release, with a reason
+     * (recorded). To roll back instead, POST /rollback.
+     */
+    async dismissRollback(actor: Actor, releaseId: string, reason: string): Promise<ReleaseView> {
+      authorize(actor, { kind: 'rollback-release' });
+      const agg = await retrying(async () => {
+        const current = await load(releaseId);
+        const proposal = current.release.rollbackProposal;
+        if (!proposal) {
+          throw new RuleViolation('nothing-to-dismiss', 'no rollback is proposed for this release');
+        }
+        const at = now();
+        const next = {
+          ...current.release,
+          rollbackProposal: undefined,
+          revision: current.release.revision + 1,
+          updatedAt: at,
+        };
+        await store.saveRelease(next, current.release.revision, [
+          event(releaseId, 'rollback.dismissed', actorRef(actor), at, {
+            reason,
+            proposal: proposal.reason,
+            trigger: proposal.trigger,
+          }),
+        ]);
+        return { ...current, release: next };
+      });
+      return releaseView(agg);
+    },
+  };
+}
