@@ -10,8 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { monitoringService, useMetricAlarms } from '../lambdas/events/monitor-composition.ts';
 import { isAuditEventInsert, isMonitorRecord } from '../lambdas/events/stream-filter.ts';
-import { monitoringService, releasesService, useMetricAlarms, useNotifier } from '../lambdas/http/composition.ts';
+import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
 import {
   ALARM_FUNCTION,
   ESCALATION_FUNCTION,

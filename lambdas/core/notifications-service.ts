@@ -5,13 +5,12 @@ import { actorRef } from './actor.ts';
 import { NotFound } from './errors.ts';
 import { filterPolicyFor } from './filter-policy.ts';
 import type { WindowReport } from './metrics.ts';
-import { releaseBaselines, windowReport } from './metrics.ts';
 import type { Contact, Delivery, Notification } from './notification.ts';
 import { notificationsFor } from './notify-rules.ts';
 import { authorize } from './permissions.ts';
 import type { Clock, IdGenerator, NotificationStore, Notifier, Page, PageQuery, ReleaseStore } from './ports.ts';
 import type { AuditEvent, ReleaseAggregate } from './release.ts';
-import { findPhase } from './release.ts';
+import { windowReports, windowSpans } from './window-reports.ts';
 
 export interface NotificationsServiceDeps {
   readonly releases: ReleaseStore;
@@ -55,44 +54,21 @@ export function makeNotificationsService(deps: NotificationsServiceDeps) {
     }
   }
 
-  /** When the window a `window.passed` event ends had started: the event says so; older events only in the trail. */
-  async function windowStart(event: AuditEvent, windowId: string): Promise<string | undefined> {
-    if (typeof event.data.startedAt === 'string') return event.data.startedAt;
-    let started: string | undefined;
-    let cursor: string | undefined;
-    do {
-      const page = await releases.listEvents(event.releaseId, { limit: 200, cursor });
-      for (const entry of page.items) {
-        if (entry.type === 'window.started' && entry.data.window === windowId && entry.at <= event.at) {
-          started = entry.at;
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor);
-    return started;
-  }
-
   /**
    * The report of the window a `window.passed` event ends, over the samples taken from its start to the event;
-   * undefined for other events, or when the window or its start cannot be found.
+   * undefined for other events, or when the window or its start cannot be found. The event says when the window
+   * started; for older events, the trail does.
    */
   async function reportFor(event: AuditEvent, agg: ReleaseAggregate): Promise<WindowReport | undefined> {
     if (event.type !== 'window.passed') return undefined;
-    const { template, release } = agg;
-    const windowId = event.data.window;
-    const phaseId = event.data.phase;
-    const window = (typeof phaseId === 'string' ? findPhase(template, phaseId)?.windows : undefined)?.find(
-      (candidate) => candidate.id === windowId,
-    );
-    if (!window) return undefined;
-    const from = Date.parse((await windowStart(event, window.id)) ?? '');
-    const to = Date.parse(event.at);
-    if (Number.isNaN(from) || Number.isNaN(to)) return undefined;
-    // All the samples, not a range query: a baseline needs those before production, and a sample's time may carry
-    // an offset, so only parsed times compare (windowReport and releaseBaselines parse them).
-    const samples = await releases.listSamples(release.id);
-    const baselines = releaseBaselines(template, release.productionStartedAt, samples);
-    return windowReport(template, window, samples, { from: new Date(from), to: new Date(to), baselines });
+    const windowId = String(event.data.window);
+    const from =
+      typeof event.data.startedAt === 'string'
+        ? event.data.startedAt
+        : (await windowSpans(releases, event.releaseId)).get(windowId)?.startedAt;
+    if (!from) return undefined;
+    const [report] = await windowReports(releases, agg, new Map([[windowId, { from, to: event.at }]]));
+    return report;
   }
 
   return {

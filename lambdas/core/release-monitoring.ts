@@ -4,16 +4,16 @@ import type { Actor, ActorRef } from './actor.ts';
 import { actorRef } from './actor.ts';
 import { RuleViolation } from './errors.ts';
 import { startEscalation } from './escalation.ts';
-import type { Baselines, MetricItemResult, MetricSample, WindowReport } from './metrics.ts';
-import { breaches, evaluateMetricItems, formatNumber, releaseBaselines, windowReport } from './metrics.ts';
+import type { MetricItemResult, MetricSample, WindowReport } from './metrics.ts';
+import { breaches, evaluateMetricItems, formatNumber, releaseBaselines } from './metrics.ts';
 import { authorize } from './permissions.ts';
-import type { ReleaseAggregate } from './release.ts';
 import { decideItemUpdate, findPhase, isTerminal } from './release.ts';
 import type { ReleaseKernel } from './release-kernel.ts';
 import { assertInFlight, SYSTEM } from './release-kernel.ts';
 import type { ReleaseView } from './view.ts';
 import { releaseView } from './view.ts';
-import { decideRollbackRequest, inProduction } from './workflow.ts';
+import { windowReports, windowSpans } from './window-reports.ts';
+import { decideRollbackRequest, inProduction, rollbackRequested } from './workflow.ts';
 
 /** What POST /metrics answers: whether the samples were evaluated, what breached, and what that did. */
 export interface MetricsOutcome {
@@ -34,19 +34,26 @@ export interface MetricsOutcome {
   readonly items: readonly MetricItemResult[];
 }
 
-/** Baselines of the template's relative conditions: their metrics' average before production deployment. */
-function baselinesOf(agg: ReleaseAggregate, samples: readonly MetricSample[]): Baselines {
-  return releaseBaselines(agg.template, agg.release.productionStartedAt, samples);
-}
-
 export function makeMonitoringUseCases(kernel: ReleaseKernel) {
   const { store, clock, ids, timeScale, reportWorkflowError } = kernel;
   const { now, event, events, load, retrying, respond, startPaging } = kernel;
 
-  /** Requests a rollback on behalf of someone (a person, or Shipgate itself on a metric breach). */
-  async function rollBack(by: ActorRef, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
-    const agg = await retrying(async () => {
+  /**
+   * Requests a rollback on behalf of someone (a person, or Shipgate itself when a trigger or an alarm fires). With
+   * `triggered`, a rollback already requested is no error: two triggers may fire at once (the samples of one request,
+   * and the CloudWatch alarm on the same samples), and the second has nothing left to do. It is judged on the state
+   * the write is decided on, so no race between them can turn it into an error. A person asking twice gets the 409.
+   */
+  async function rollBack(
+    by: ActorRef,
+    releaseId: string,
+    reason: string,
+    trigger?: string,
+    options: { readonly triggered?: boolean } = {},
+  ): Promise<{ view: ReleaseView; already: boolean }> {
+    const { agg, already } = await retrying(async () => {
       const current = await load(releaseId);
+      if (options.triggered && rollbackRequested(current.release.status)) return { agg: current, already: true };
       const at = now();
       const requested = decideRollbackRequest(current.release, reason, by, at, trigger);
       // A rollback pages the escalation chain's first level, until someone acknowledges.
@@ -56,37 +63,18 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
         event(releaseId, 'rollback.requested', by, at, { reason, ...(trigger ? { trigger } : {}) }),
         ...(escalation ? events(releaseId, [escalation.event], by, at) : []),
       ]);
-      return { ...current, release: next };
+      return { agg: { ...current, release: next }, already: false };
     });
-    await startPaging(agg.release);
-    // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
-    try {
-      await respond(agg);
-    } catch (error) {
-      reportWorkflowError(error, { releaseId, during: 'rollback' });
+    if (!already) {
+      await startPaging(agg.release);
+      // The loaded token is the waiting task's; a task that stores its token after this sees the request itself.
+      try {
+        await respond(agg);
+      } catch (error) {
+        reportWorkflowError(error, { releaseId, during: 'rollback' });
+      }
     }
-    return releaseView(agg);
-  }
-
-  /**
-   * Rolls a release back because a trigger or an alarm fired. Two of them may fire at once (the samples of one
-   * request, and the CloudWatch alarm on the same samples): the one that finds the rollback already requested has
-   * nothing left to do, which is not an error for it.
-   */
-  async function rollBackOnTrigger(
-    releaseId: string,
-    reason: string,
-    trigger: string,
-  ): Promise<'rolled-back' | 'already'> {
-    try {
-      await rollBack(SYSTEM, releaseId, reason, trigger);
-      return 'rolled-back';
-    } catch (error) {
-      if (!(error instanceof RuleViolation && error.code === 'rollback-not-allowed')) throw error;
-      const status = (await store.getHeader(releaseId))?.status;
-      if (status === 'ROLLBACK_REQUESTED' || status === 'ROLLING_BACK' || status === 'ROLLED_BACK') return 'already';
-      throw error;
-    }
+    return { view: releaseView(agg), already };
   }
 
   /** Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). */
@@ -139,7 +127,7 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
     /** Asks for a rollback: allowed from DEPLOYING onward; the workflow moves into the rollback states. */
     async requestRollback(actor: Actor, releaseId: string, reason: string, trigger?: string): Promise<ReleaseView> {
       authorize(actor, { kind: 'rollback-release' });
-      return rollBack(actorRef(actor), releaseId, reason, trigger);
+      return (await rollBack(actorRef(actor), releaseId, reason, trigger)).view;
     },
 
     /**
@@ -168,7 +156,7 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
         return { accepted: samples.length, evaluated: false, breaches: [], items: [] };
       }
       const all = await store.listSamples(releaseId);
-      const baselines = baselinesOf(agg, all);
+      const baselines = releaseBaselines(agg.template, agg.release.productionStartedAt, all);
       const inWindow = all.filter((sample) => sample.at >= wait.since);
       const clockNow = clock.now();
       const found = breaches(agg.template, inWindow, { now: clockNow, baselines, timeScale });
@@ -200,8 +188,8 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
           `${first.trigger.title}: observed ${formatNumber(first.result.observed ?? Number.NaN)}` +
           ` (threshold ${formatNumber(first.result.threshold ?? Number.NaN)}) during ${window.name}`;
         if (window.rollbackPolicy === 'automatic') {
-          const done = await rollBackOnTrigger(releaseId, reason, first.trigger.id);
-          rollback = done === 'rolled-back' ? 'requested' : 'already-requested';
+          const { already } = await rollBack(SYSTEM, releaseId, reason, first.trigger.id, { triggered: true });
+          rollback = already ? 'already-requested' : 'requested';
         } else {
           await proposeRollback(releaseId, reason, first.trigger.id, summary);
           rollback = 'proposed';
@@ -244,7 +232,6 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
         if (!inProduction(agg.release.status)) {
           // Before deployment the alarm blocks nothing (the fix must stay deployable); during a rollback already
           // under way there is nothing more to trigger. Either way it is part of the record.
-          const rollingBack = agg.release.status === 'ROLLBACK_REQUESTED' || agg.release.status === 'ROLLING_BACK';
           await retrying(async () => {
             const current = await load(releaseId);
             const at = now();
@@ -254,7 +241,7 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
                 alarm: alarm.name,
                 reason: alarm.reason,
                 blocking: false,
-                during: rollingBack ? 'rollback' : 'before-deployment',
+                during: rollbackRequested(agg.release.status) ? 'rollback' : 'before-deployment',
               }),
             ]);
           });
@@ -277,8 +264,8 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
           await proposeRollback(releaseId, reason, trigger, { alarm: alarm.name, reason: alarm.reason });
           outcomes.push({ releaseId, outcome: 'proposed' });
         } else {
-          const done = await rollBackOnTrigger(releaseId, reason, trigger);
-          outcomes.push({ releaseId, outcome: done === 'rolled-back' ? 'rolled-back' : 'ignored' });
+          const { already } = await rollBack(SYSTEM, releaseId, reason, trigger, { triggered: true });
+          outcomes.push({ releaseId, outcome: already ? 'ignored' : 'rolled-back' });
         }
       }
       return outcomes;
@@ -288,29 +275,11 @@ export function makeMonitoringUseCases(kernel: ReleaseKernel) {
     async report(actor: Actor, releaseId: string): Promise<{ releaseId: string; windows: WindowReport[] }> {
       authorize(actor, { kind: 'read' });
       const agg = await load(releaseId);
-      const all = await store.listSamples(releaseId);
-      const baselines = baselinesOf(agg, all);
-      const started = new Map<string, string>();
-      const passed = new Map<string, string>();
-      let cursor: string | undefined;
-      do {
-        const page = await store.listEvents(releaseId, { limit: 200, cursor });
-        for (const entry of page.items) {
-          if (entry.type === 'window.started') started.set(String(entry.data.window), entry.at);
-          if (entry.type === 'window.passed') passed.set(String(entry.data.window), entry.at);
-        }
-        cursor = page.cursor;
-      } while (cursor);
-      const windows = agg.template.phases.flatMap((phase) => phase.windows ?? []);
-      return {
-        releaseId,
-        windows: windows.flatMap((window) => {
-          const from = started.get(window.id);
-          if (!from) return [];
-          const to = passed.get(window.id) ?? now();
-          return [windowReport(agg.template, window, all, { from: new Date(from), to: new Date(to), baselines })];
-        }),
-      };
+      const spans = await windowSpans(store, releaseId);
+      const ranges = new Map(
+        [...spans].map(([id, span]) => [id, { from: span.startedAt, to: span.passedAt ?? now() }]),
+      );
+      return { releaseId, windows: await windowReports(store, agg, ranges) };
     },
 
     /**

@@ -105,6 +105,15 @@ const IN_PRODUCTION: ReadonlySet<ReleaseStatus> = new Set(['DEPLOYING', 'MONITOR
 
 /** Whether production deployment has started and the release has not ended: it can be rolled back. */
 export const inProduction = (status: ReleaseStatus): boolean => IN_PRODUCTION.has(status);
+const ROLLBACK_REQUESTED_STATUSES: ReadonlySet<ReleaseStatus> = new Set([
+  'ROLLBACK_REQUESTED',
+  'ROLLING_BACK',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+]);
+
+/** Whether a rollback of the release has been requested (it may be under way or over): nothing can request another. */
+export const rollbackRequested = (status: ReleaseStatus): boolean => ROLLBACK_REQUESTED_STATUSES.has(status);
 const CANCEL_ALLOWED: ReadonlySet<ReleaseStatus> = new Set(['PRE_RELEASE', 'STAGING']);
 
 /** The phases a release moves through: every phase but follow-up work, which is tracked after completion. */

@@ -7,8 +7,8 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { MetricSample } from '../core/metrics.ts';
 import type { MonitoringService } from '../core/monitoring-service.ts';
 import { MetricUnit } from '../core/template.ts';
-import { monitoringService } from '../http/composition.ts';
 import { logger } from '../http/logger.ts';
+import { monitoringService } from './monitor-composition.ts';
 import { isMonitorRecord } from './stream-filter.ts';
 
 /** One thing the monitor does for a batch, with the sequence number of the first record it covers. */

@@ -1,18 +1,15 @@
 // The composition root: builds each service once per container from configuration and real adapters.
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
-import { CloudWatchMetricAlarms } from '../adapters/cloudwatch/cloudwatch-alarms.ts';
 import { DynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
 import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
 import { systemClock, ulidIds } from '../adapters/system.ts';
-import { type MonitoringService, makeMonitoringService } from '../core/monitoring-service.ts';
 import { makeNotificationsService, type NotificationsService } from '../core/notifications-service.ts';
-import type { MetricAlarms, Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
+import type { Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
 import { makeReleasesService, type ReleasesService } from '../core/releases-service.ts';
 import { makeTemplatesService, type TemplatesService } from '../core/templates-service.ts';
 import { readReleasesConfig } from './config.ts';
@@ -24,12 +21,10 @@ let releases: ReleasesService | undefined;
 let templates: TemplatesService | undefined;
 let notifications: NotificationsService | undefined;
 let notifierOverride: Notifier | undefined;
-let monitoring: MonitoringService | undefined;
-let metricAlarmsOverride: MetricAlarms | undefined;
 let dynamo: DynamoDBClient | undefined;
 
 /** One DynamoDB client per container, shared by every store. */
-const dynamoClient = (): DynamoDBClient => {
+export const dynamoClient = (): DynamoDBClient => {
   dynamo ??= new DynamoDBClient({});
   return dynamo;
 };
@@ -40,14 +35,6 @@ const dynamoClient = (): DynamoDBClient => {
  */
 export function useNotifier(notifier: Notifier): void {
   notifierOverride = notifier;
-}
-
-/**
- * Replaces CloudWatch with another MetricAlarms: the local runtime's stand-in, which keeps metrics and alarms in
- * process with CloudWatch's alarm semantics. Must be called before the first monitoringService() call.
- */
-export function useMetricAlarms(alarms: MetricAlarms): void {
-  metricAlarmsOverride = alarms;
 }
 
 /** Read-only functions are given no state machine; reaching for it there is a wiring bug, said plainly. */
@@ -125,35 +112,4 @@ export function notificationsService(): NotificationsService {
 export function templatesService(): TemplatesService {
   templates ??= makeTemplatesService(templateCatalog);
   return templates;
-}
-
-/**
- * The monitoring service of this container (the monitor function's): samples go to CloudWatch in the
- * SHIPGATE_METRIC_NAMESPACE namespace, alarms are named after SHIPGATE_ALARM_PREFIX and act on ALARMS_TOPIC_ARN.
- */
-export function monitoringService(): MonitoringService {
-  if (!monitoring) {
-    const config = readReleasesConfig(process.env);
-    const prefix = process.env.SHIPGATE_ALARM_PREFIX;
-    const topicArn = process.env.ALARMS_TOPIC_ARN;
-    if (!prefix || (!metricAlarmsOverride && !topicArn)) {
-      throw new Error(
-        'Shipgate configuration is incomplete: SHIPGATE_ALARM_PREFIX and ALARMS_TOPIC_ARN must be set for the ' +
-          'monitor: deploy with the Shipgate stack, or run `npm start`',
-      );
-    }
-    const alarms =
-      metricAlarmsOverride ??
-      new CloudWatchMetricAlarms({
-        client: new CloudWatchClient({}),
-        namespace: process.env.SHIPGATE_METRIC_NAMESPACE,
-        alarmActions: [topicArn ?? ''],
-      });
-    monitoring = makeMonitoringService({
-      store: new DynamoReleaseStore({ client: dynamoClient(), tableName: config.releasesTable }),
-      alarms,
-      alarmPrefix: prefix,
-    });
-  }
-  return monitoring;
 }

@@ -1,10 +1,11 @@
 // Infra tests of sign-in: the user pool, its role groups, MFA, both app clients, the resource server and the domain.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { App, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ShipgateStack, type ShipgateStackProps } from '../../lib/shipgate-stack.ts';
 import { builtInTemplates } from '../../templates/index.ts';
+import { noBundling } from '../support/cdk.ts';
 
 /** The parts of a synthesized resource these tests read. */
 interface Resource {
@@ -28,8 +29,7 @@ const machineScopes = ['shipgate/items.write', 'shipgate/metrics.write', 'shipga
 
 /** A Shipgate stack's template; bundling is skipped, since these tests read no function code. */
 const synth = (props: ShipgateStackProps = {}, stackName = 'Shipgate'): Template => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new ShipgateStack(app, 'Shipgate', { stackName, ...props }));
+  return Template.fromStack(new ShipgateStack(noBundling(), 'Shipgate', { stackName, ...props }));
 };
 
 let template: Template;

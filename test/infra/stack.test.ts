@@ -21,21 +21,7 @@ import {
 } from '../../lambdas/http/routes.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
-
-/** The parts of a synthesized resource these tests read. */
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: unknown;
-}
+import { logicalIdIn, noBundling, propsOf, type Resource, resourcesIn, type Statement } from '../support/cdk.ts';
 
 const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
 const writeActions = [...readActions, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
@@ -58,14 +44,7 @@ before(() => {
   template = Template.fromStack(stack);
 });
 
-const resourcesOf = (type: string): Record<string, Resource> =>
-  template.findResources(type) as Record<string, Resource>;
-
-/** A resource's properties, failing the test when the resource is missing. */
-const propsOf = (resource: Resource | undefined): Record<string, unknown> => {
-  assert.ok(resource, 'resource exists');
-  return resource.Properties ?? {};
-};
+const resourcesOf = (type: string): Record<string, Resource> => resourcesIn(template, type);
 
 const onlyResourceOf = (type: string): [string, Resource] => {
   const entries = Object.entries(resourcesOf(type));
@@ -76,11 +55,7 @@ const onlyResourceOf = (type: string): [string, Resource] => {
 };
 
 /** The logical id CloudFormation gives a construct's resource, e.g. a function's. */
-const logicalIdOf = (ref: string): string => {
-  const resolved: unknown = stack.resolve(ref);
-  assert.ok(typeof resolved === 'object' && resolved !== null && 'Ref' in resolved && typeof resolved.Ref === 'string');
-  return resolved.Ref;
-};
+const logicalIdOf = (ref: string): string => logicalIdIn(stack, ref);
 
 const functionOf = (route: RouteDef): ShipgateFunction => {
   const fn = stack.api.functions.get(route.id);
@@ -615,7 +590,7 @@ describe('stack', () => {
 
   test('props reach the stage and the log groups', () => {
     // Bundling is skipped for this second stack: only its configuration is under test.
-    const other = new ShipgateStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Other', {
+    const other = new ShipgateStack(noBundling(), 'Other', {
       throttlingRateLimit: 5,
       throttlingBurstLimit: 10,
       logRetention: RetentionDays.ONE_WEEK,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,6 +21,15 @@ import { ShipgateApi } from '../../lib/api.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 import { ShipgateStorage } from '../../lib/storage.ts';
+import {
+  listOf,
+  logicalIdIn,
+  noBundling,
+  propsOf,
+  type Resource,
+  resourcesIn,
+  type Statement,
+} from '../support/cdk.ts';
 
 type AslValidator = (
   definition: unknown,
@@ -28,18 +37,6 @@ type AslValidator = (
 ) => { isValid: boolean; errorsText: (separator?: string) => string };
 // asl-validator is CommonJS without type declarations.
 const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly DependsOn?: string | string[];
-}
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
 
 /** The parts of an ASL Task state these tests read. */
 interface TaskState {
@@ -68,23 +65,13 @@ let template: Template;
 
 before(() => {
   // Bundling is skipped: these tests read configuration only (the stack test bundles every function).
-  stack = new ShipgateStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Shipgate');
+  stack = new ShipgateStack(noBundling(), 'Shipgate');
   template = Template.fromStack(stack);
 });
 
-const resourcesOf = (type: string): Record<string, Resource> =>
-  template.findResources(type) as Record<string, Resource>;
+const resourcesOf = (type: string): Record<string, Resource> => resourcesIn(template, type);
 
-const propsOf = (resource: Resource | undefined): Record<string, unknown> => {
-  assert.ok(resource, 'resource exists');
-  return resource.Properties ?? {};
-};
-
-const logicalIdOf = (ref: string): string => {
-  const resolved: unknown = stack.resolve(ref);
-  assert.ok(typeof resolved === 'object' && resolved !== null && 'Ref' in resolved && typeof resolved.Ref === 'string');
-  return resolved.Ref;
-};
+const logicalIdOf = (ref: string): string => logicalIdIn(stack, ref);
 
 const stateMachineId = (): string => logicalIdOf(stack.workflow.stateMachine.stateMachineArn);
 const workflowFunctionId = (): string => logicalIdOf(stack.workflow.function.functionName);
@@ -112,8 +99,6 @@ const statementsOf = (fn: ShipgateFunction): Statement[] => {
   assert.ok(fn.role);
   return statementsOfRole(logicalIdOf(fn.role.roleName));
 };
-
-const listOf = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** Each action with the prefix, mapped to the resources it is allowed on (as JSON, sorted). */
 const grantsOf = (statements: readonly Statement[], prefix: string): Record<string, string[]> => {
@@ -492,7 +477,7 @@ describe('routes', () => {
   });
 
   test('a route that needs the workflow fails synthesis when the API is given no state machine', () => {
-    const other = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Other');
+    const other = new Stack(noBundling(), 'Other');
     const storage = new ShipgateStorage(other, 'Storage');
     const route = routes.find((r) => r.workflow !== undefined);
     assert.ok(route);

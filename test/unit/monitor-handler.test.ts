@@ -20,7 +20,7 @@ Object.assign(process.env, {
   SHIPGATE_ALARM_PREFIX: 'sg',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
-const { useMetricAlarms } = await import('../../lambdas/http/composition.ts');
+const { useMetricAlarms } = await import('../../lambdas/events/monitor-composition.ts');
 const unused: MetricAlarms = {
   putSamples: () => Promise.reject(new Error('not this one')),
   putAlarms: () => Promise.reject(new Error('not this one')),

@@ -302,6 +302,36 @@ describe('CloudWatch alarms', () => {
     assert.match(rolling.rollback?.reason ?? '', /^CloudWatch alarm Shipgate\.rollback-.*612\.0/);
   });
 
+  it('takes two triggers firing at once as one rollback: the second finds it requested, and neither fails', async () => {
+    const h = workflowHarness([toolbox], { timeScale: 3600 });
+    harness = h;
+    const agent = machine('agent', ['shipgate/metrics.write']);
+    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    await until(h, created.id, 'the immediate window', (view) => view.waitingFor?.window === 'immediate');
+    const [metrics, alarm] = await Promise.all([
+      h.service.recordMetrics(agent, created.id, [{ name: 'api.latency.p95', value: 612, unit: 'Milliseconds' }]),
+      h.service.onAlarm({
+        name: `Shipgate.rollback-${created.id}-api-response-time-500ms-p95`,
+        state: 'ALARM',
+        reason: 'Threshold Crossed',
+        releaseId: created.id,
+      }),
+    ]);
+    const outcome = alarm[0]?.outcome;
+    assert.ok(
+      (metrics.rollback === 'requested' && (outcome === 'ignored' || outcome === 'recorded')) ||
+        (metrics.rollback === 'already-requested' && outcome === 'rolled-back'),
+      `metrics ${metrics.rollback}, alarm ${outcome}`,
+    );
+    const trail = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    const requested = trail.filter((event) => event.type === 'rollback.requested');
+    assert.deepEqual(
+      requested.map((event) => event.data.trigger),
+      ['api-response-time-500ms-p95'],
+    );
+  });
+
   it('finds a release by the ReleaseId dimension of an alarm it did not name', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
