@@ -18,8 +18,8 @@ import {
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { SCOPES } from '../lambdas/core/permissions.ts';
-import type { Template } from '../lambdas/core/template.ts';
+import { SCOPES } from '../lambdas/core/auth/permissions.ts';
+import type { Template } from '../lambdas/core/template/template.ts';
 import { builtInTemplates } from '../templates/index.ts';
 
 /** The roles Shipgate's own rules and people name, whether or not a built-in template does, with their labels. */

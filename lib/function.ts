@@ -19,7 +19,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import type { Subscription } from '../lambdas/core/notification.ts';
+import type { Subscription } from '../lambdas/core/notify/notification.ts';
 import type { RouteDef, TableAccess } from '../lambdas/http/routes.ts';
 
 /** The repository root: handler entries are resolved against it, so synthesis does not depend on the cwd. */

@@ -11,7 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { releasesTable, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { METRIC_NAMESPACE } from '../lambdas/core/alarms.ts';
+import { METRIC_NAMESPACE } from '../lambdas/core/monitoring/alarms.ts';
 import { MONITOR_RECORDS } from '../lambdas/events/stream-filter.ts';
 import { MONITOR_FUNCTION } from '../lambdas/http/routes.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, wildcardResourceFinding } from './function.ts';

@@ -11,12 +11,18 @@
 // Memory is bounded: a release's datapoints older than the retention (the longest evaluation range of any alarm, or
 // 15 minutes of scaled time, whichever is larger) are dropped whenever samples are put or an alarm is evaluated on
 // its timer, and at most `maxDatapoints` per metric of a release are kept (the oldest go first).
-import type { AlarmSpec } from '../lambdas/core/alarms.ts';
-import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../lambdas/core/alarms.ts';
-import type { AlarmState, ConditionResult, EvaluationRule, MetricSample, Statistic } from '../lambdas/core/metrics.ts';
-import { evaluateCondition } from '../lambdas/core/metrics.ts';
+import type { AlarmSpec } from '../lambdas/core/monitoring/alarms.ts';
+import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../lambdas/core/monitoring/alarms.ts';
+import type {
+  AlarmState,
+  ConditionResult,
+  EvaluationRule,
+  MetricSample,
+  Statistic,
+} from '../lambdas/core/monitoring/metrics.ts';
+import { evaluateCondition } from '../lambdas/core/monitoring/metrics.ts';
 import type { MetricAlarms } from '../lambdas/core/ports.ts';
-import type { Comparison, MetricCondition } from '../lambdas/core/template.ts';
+import type { Comparison, MetricCondition } from '../lambdas/core/template/template.ts';
 
 export interface LocalMetricAlarmsOptions {
   /** Receives each published state change: the alarm's JSON, as the SNS message's `Message`. */

@@ -9,7 +9,7 @@ import {
   MAX_FILTER_POLICY_COMBINATIONS,
   MAX_FILTER_POLICY_KEYS,
   matchesFilterPolicy,
-} from '../lambdas/core/filter-policy.ts';
+} from '../lambdas/core/notify/filter-policy.ts';
 import type {
   Contact,
   FilterPolicy,
@@ -17,8 +17,8 @@ import type {
   NotificationType,
   Severity,
   Subscription,
-} from '../lambdas/core/notification.ts';
-import { messageAttributes } from '../lambdas/core/notification.ts';
+} from '../lambdas/core/notify/notification.ts';
+import { messageAttributes } from '../lambdas/core/notify/notification.ts';
 import type { Notifier } from '../lambdas/core/ports.ts';
 
 /** The ARN the local release-events topic goes by; subscription ARNs are this plus `:<uuid>`, as in SNS. */

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReleaseView } from '../lambdas/core/view.ts';
+import type { ReleaseView } from '../lambdas/core/release/view.ts';
 import { loadOrCreateIssuer } from '../local/issuer.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 

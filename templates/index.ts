@@ -1,5 +1,5 @@
 // The built-in templates, generated from templates/source/*.md by scripts/build-templates.ts.
-import { Template } from '../lambdas/core/template.ts';
+import { Template } from '../lambdas/core/template/template.ts';
 import mantisdb from './mantisdb-v1.json' with { type: 'json' };
 import toolboxai from './toolboxai-v1.json' with { type: 'json' };
 

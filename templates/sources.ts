@@ -2,9 +2,9 @@
 // the test that proves the JSON is current.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { importChecklist } from '../lambdas/core/import/markdown-import.ts';
 import { slugify } from '../lambdas/core/import/text.ts';
-import { importChecklist } from '../lambdas/core/markdown-import.ts';
-import type { Template } from '../lambdas/core/template.ts';
+import type { Template } from '../lambdas/core/template/template.ts';
 
 /** Folder of the checklists the built-in templates are imported from (copied byte for byte). */
 export const SOURCE_DIR = join(import.meta.dirname, 'source');

@@ -1,9 +1,9 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
-import type { AlarmSpec } from './alarms.ts';
-import type { MetricSample } from './metrics.ts';
-import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notification.ts';
-import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release.ts';
-import type { Template } from './template.ts';
+import type { AlarmSpec } from './monitoring/alarms.ts';
+import type { MetricSample } from './monitoring/metrics.ts';
+import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notify/notification.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release/release.ts';
+import type { Template } from './template/template.ts';
 
 /** One page of a listing; `cursor` is opaque and present only when more follows. */
 export interface Page<T> {

@@ -1,6 +1,6 @@
 // Reading a CloudWatch alarm state-change notification, as SNS delivers it (the Message is the alarm's JSON).
 import { z } from 'zod';
-import { RELEASE_DIMENSION } from '../core/alarms.ts';
+import { RELEASE_DIMENSION } from '../core/monitoring/alarms.ts';
 
 const AlarmMessage = z.object({
   AlarmName: z.string().min(1),

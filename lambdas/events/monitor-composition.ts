@@ -3,7 +3,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchMetricAlarms } from '../adapters/cloudwatch/cloudwatch-alarms.ts';
 import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
-import { type MonitoringService, makeMonitoringService } from '../core/monitoring-service.ts';
+import { type MonitoringService, makeMonitoringService } from '../core/monitoring/alarm-use-cases.ts';
 import type { MetricAlarms } from '../core/ports.ts';
 import { dynamoClient } from '../http/composition.ts';
 import { readReleasesConfig } from '../http/config.ts';

@@ -4,9 +4,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { MetricSample } from '../core/metrics.ts';
-import type { MonitoringService } from '../core/monitoring-service.ts';
-import { MetricUnit } from '../core/template.ts';
+import type { MonitoringService } from '../core/monitoring/alarm-use-cases.ts';
+import type { MetricSample } from '../core/monitoring/metrics.ts';
+import { MetricUnit } from '../core/template/template.ts';
 import { logger } from '../http/logger.ts';
 import { monitoringService } from './monitor-composition.ts';
 import { isMonitorRecord } from './stream-filter.ts';

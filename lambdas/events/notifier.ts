@@ -5,7 +5,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { AuditEvent } from '../core/release.ts';
+import type { AuditEvent } from '../core/release/release.ts';
 import { notificationsService } from '../http/composition.ts';
 import { logger } from '../http/logger.ts';
 import { isAuditEventInsert } from './stream-filter.ts';

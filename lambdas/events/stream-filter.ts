@@ -1,7 +1,7 @@
 // Which table stream records the stream consumers receive: the notifier new audit event rows, the monitor new
 // metric samples and the audit events that may change a release's alarms. CDK sets these as the event source
 // mappings' filter criteria; the local stream poller applies the same patterns.
-import { ALARM_EVENTS } from '../core/monitoring-service.ts';
+import { ALARM_EVENTS } from '../core/monitoring/alarm-use-cases.ts';
 
 /** A Lambda event filter pattern (the syntax of EventBridge patterns, on the stream record). */
 export const AUDIT_EVENT_INSERTS = {

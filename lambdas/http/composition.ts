@@ -8,10 +8,10 @@ import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
 import { systemClock, ulidIds } from '../adapters/system.ts';
-import { makeNotificationsService, type NotificationsService } from '../core/notifications-service.ts';
+import { makeNotificationsService, type NotificationsService } from '../core/notify/use-cases.ts';
 import type { Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
-import { makeReleasesService, type ReleasesService } from '../core/releases-service.ts';
-import { makeTemplatesService, type TemplatesService } from '../core/templates-service.ts';
+import { makeReleasesService, type ReleasesService } from '../core/release/use-cases.ts';
+import { makeTemplatesService, type TemplatesService } from '../core/template/use-cases.ts';
 import { readReleasesConfig } from './config.ts';
 import { logger } from './logger.ts';
 

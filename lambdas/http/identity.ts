@@ -1,6 +1,6 @@
 // Who is calling, read from the claims API Gateway's JWT authorizer verified (the local gateway fills the same place).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Actor } from '../core/actor.ts';
+import type { Actor } from '../core/auth/actor.ts';
 import { Unauthenticated } from '../core/errors.ts';
 
 type ClaimValue = string | number | boolean | readonly string[];

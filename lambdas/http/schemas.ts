@@ -1,8 +1,8 @@
 // Input schemas of the HTTP API: strict (unknown fields are errors) and bounded (every string and array has a limit).
 import { z } from 'zod';
-import { NOTIFICATION_TYPES } from '../core/notification.ts';
-import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release.ts';
-import { MetricUnit } from '../core/template.ts';
+import { NOTIFICATION_TYPES } from '../core/notify/notification.ts';
+import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release/release.ts';
+import { MetricUnit } from '../core/template/template.ts';
 
 const slug = z
   .string()

@@ -7,7 +7,7 @@
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation definition substitution, not a JS template
 export const WORKFLOW_FUNCTION_PLACEHOLDER = '${WorkflowFunctionArn}';
 
-import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED } from '../core/workflow.ts';
+import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED } from '../core/workflow/workflow.ts';
 
 /** Error names the API sends as task failures; the definition catches them into the rollback states. */
 export { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED };

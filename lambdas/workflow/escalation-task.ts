@@ -1,6 +1,6 @@
 // The input of the escalation state machine's task function, as its definition's Parameters send it.
 import { z } from 'zod';
-import type { EscalationNext } from '../core/escalation.ts';
+import type { EscalationNext } from '../core/workflow/escalation.ts';
 
 const ids = { releaseId: z.string().min(1).max(128), escalationId: z.string().min(1).max(128) };
 

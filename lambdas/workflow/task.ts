@@ -1,6 +1,6 @@
 // The input of the state machine's task function, as the definition's Parameters send it.
 import { z } from 'zod';
-import type { Next } from '../core/workflow.ts';
+import type { Next } from '../core/workflow/workflow.ts';
 
 const releaseId = z.string().min(1).max(128);
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ITEM_STATUSES, RELEASE_STATUSES } from '../../lambdas/core/release.ts';
+import { ITEM_STATUSES, RELEASE_STATUSES } from '../../lambdas/core/release/release.ts';
 import type { RouteDef } from '../../lambdas/http/routes.ts';
 import { routes } from '../../lambdas/http/routes.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';

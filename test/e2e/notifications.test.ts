@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import type { ReleaseView } from '../../lambdas/core/view.ts';
+import type { ReleaseView } from '../../lambdas/core/release/view.ts';
 import { drive, driver } from '../support/drive.ts';
 import {
   api,

@@ -2,7 +2,7 @@
 // concurrency and a restart that keeps every release.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ItemView, ReleaseView } from '../../lambdas/core/view.ts';
+import type { ItemView, ReleaseView } from '../../lambdas/core/release/view.ts';
 import {
   api,
   type LocalProcess,

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { filterPolicyFor } from '../../lambdas/core/filter-policy.ts';
-import type { Contact, FilterPolicy, Notification } from '../../lambdas/core/notification.ts';
+import { filterPolicyFor } from '../../lambdas/core/notify/filter-policy.ts';
+import type { Contact, FilterPolicy, Notification } from '../../lambdas/core/notify/notification.ts';
 import {
   createLocalNotifier,
   LOCAL_TOPIC_ARN,

@@ -7,8 +7,8 @@ import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-stor
 import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
-import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { ensureTables } from '../../local/tables.ts';
 import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
 import { item, testTemplate, user } from '../support/fixtures.ts';

@@ -1,7 +1,7 @@
 // Small, hand-built templates and actors for unit tests of the rules.
-import type { Actor } from '../../lambdas/core/actor.ts';
+import type { Actor } from '../../lambdas/core/auth/actor.ts';
 import type { Clock, IdGenerator } from '../../lambdas/core/ports.ts';
-import { Template, type TemplateItem } from '../../lambdas/core/template.ts';
+import { Template, type TemplateItem } from '../../lambdas/core/template/template.ts';
 
 let line = 0;
 const src = (text: string) => ({ line: ++line, text });

@@ -1,6 +1,6 @@
 // An in-memory ReleaseStore with the same conditional, all-or-nothing semantics as the DynamoDB one, for unit tests.
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../lambdas/core/ports.ts';
 import type {
   AuditEvent,
@@ -9,9 +9,9 @@ import type {
   ReleaseAggregate,
   ReleaseStatus,
   Signoff,
-} from '../../lambdas/core/release.ts';
-import { signoffKey } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+} from '../../lambdas/core/release/release.ts';
+import { signoffKey } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 
 interface Stored {
   samples?: MetricSample[];

@@ -2,8 +2,8 @@
 // store: the whole workflow without DynamoDB or HTTP, for fast tests of the transitions.
 
 import type { WorkflowEngine } from '../../lambdas/core/ports.ts';
-import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { workflowDefinition } from '../../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../../lambdas/workflow/escalation-definition.ts';
 import { runEscalationTask } from '../../lambdas/workflow/escalation-task.ts';

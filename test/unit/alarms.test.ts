@@ -2,10 +2,10 @@
 // and small hand-made ones: thresholds, baselines, M of N, statistics, units, and names that fit CloudWatch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AlarmSpec } from '../../lambdas/core/alarms.ts';
-import { alarmName, alarmNames, alarmSpecs, cloudWatchSamples } from '../../lambdas/core/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
-import type { MetricCondition, Template } from '../../lambdas/core/template.ts';
+import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
+import { alarmName, alarmNames, alarmSpecs, cloudWatchSamples } from '../../lambdas/core/monitoring/alarms.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricCondition, Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { testTemplate } from '../support/fixtures.ts';
 

@@ -15,10 +15,10 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchSender } from '../../lambdas/adapters/cloudwatch/cloudwatch-alarms.ts';
 import { CloudWatchMetricAlarms } from '../../lambdas/adapters/cloudwatch/cloudwatch-alarms.ts';
-import type { AlarmSpec } from '../../lambdas/core/alarms.ts';
-import { alarmSpecs } from '../../lambdas/core/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
-import type { Comparison } from '../../lambdas/core/template.ts';
+import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
+import { alarmSpecs } from '../../lambdas/core/monitoring/alarms.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { Comparison } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 
 const NOW = new Date('2026-11-21T10:00:00.000Z');

@@ -1,11 +1,16 @@
 // The escalation chain's rules alone: who is paged when, and what ends a chain.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actorRef } from '../../lambdas/core/actor.ts';
+import { actorRef } from '../../lambdas/core/auth/actor.ts';
 import { RuleViolation } from '../../lambdas/core/errors.ts';
-import { acknowledge, acknowledgingRoles, escalationStep, startEscalation } from '../../lambdas/core/escalation.ts';
-import type { Release } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+import type { Release } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
+import {
+  acknowledge,
+  acknowledgingRoles,
+  escalationStep,
+  startEscalation,
+} from '../../lambdas/core/workflow/escalation.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { user } from '../support/fixtures.ts';
 

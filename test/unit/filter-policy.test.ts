@@ -9,12 +9,12 @@ import {
   filterPolicyFor,
   MAX_FILTER_POLICY_COMBINATIONS,
   matchesFilterPolicy,
-} from '../../lambdas/core/filter-policy.ts';
-import type { FilterPolicy, MessageAttributes, NotificationType } from '../../lambdas/core/notification.ts';
-import { messageAttributes, NOTIFICATION_TYPES } from '../../lambdas/core/notification.ts';
-import { notificationsFor } from '../../lambdas/core/notify-rules.ts';
-import type { ReleaseAggregate } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+} from '../../lambdas/core/notify/filter-policy.ts';
+import type { FilterPolicy, MessageAttributes, NotificationType } from '../../lambdas/core/notify/notification.ts';
+import { messageAttributes, NOTIFICATION_TYPES } from '../../lambdas/core/notify/notification.ts';
+import { notificationsFor } from '../../lambdas/core/notify/notify-rules.ts';
+import type { ReleaseAggregate } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 
 /** Asserts which attribute sets a policy matches and which it does not. */

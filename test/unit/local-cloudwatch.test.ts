@@ -3,8 +3,8 @@
 // once, in CloudWatch's shape.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { AlarmSpec } from '../../lambdas/core/alarms.ts';
-import type { AlarmState, MetricSample } from '../../lambdas/core/metrics.ts';
+import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
+import type { AlarmState, MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
 import { alarmChangeOf } from '../../lambdas/events/alarm-message.ts';
 import { LocalMetricAlarms } from '../../local/cloudwatch.ts';
 

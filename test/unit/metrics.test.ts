@@ -1,7 +1,7 @@
 // Metric evaluation rules: CloudWatch-like trigger alarms, metric items and window reports, on ToolBoxAI's real template.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MetricSample, TreatMissingData } from '../../lambdas/core/metrics.ts';
+import type { MetricSample, TreatMissingData } from '../../lambdas/core/monitoring/metrics.ts';
 import {
   breaches,
   captureBaseline,
@@ -11,9 +11,9 @@ import {
   percentile,
   ruleFor,
   windowReport,
-} from '../../lambdas/core/metrics.ts';
-import type { MetricCondition, MetricUnit, RollbackTrigger, Template } from '../../lambdas/core/template.ts';
-import { MetricCondition as MetricConditionSchema } from '../../lambdas/core/template.ts';
+} from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricCondition, MetricUnit, RollbackTrigger, Template } from '../../lambdas/core/template/template.ts';
+import { MetricCondition as MetricConditionSchema } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 
 const found = findBuiltInTemplate('toolboxai-v1');

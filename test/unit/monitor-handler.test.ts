@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { AlarmSpec } from '../../lambdas/core/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
-import { makeMonitoringService } from '../../lambdas/core/monitoring-service.ts';
+import { makeMonitoringService } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
+import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
 import type { MetricAlarms } from '../../lambdas/core/ports.ts';
-import type { Release } from '../../lambdas/core/release.ts';
+import type { Release } from '../../lambdas/core/release/release.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
 

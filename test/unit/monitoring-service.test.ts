@@ -3,12 +3,12 @@
 // the units of the template's conditions.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import type { AlarmSpec } from '../../lambdas/core/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
-import { makeMonitoringService } from '../../lambdas/core/monitoring-service.ts';
+import { makeMonitoringService } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
+import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
 import type { MetricAlarms } from '../../lambdas/core/ports.ts';
-import type { Release, ReleaseStatus } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+import type { Release, ReleaseStatus } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { testTemplate } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';

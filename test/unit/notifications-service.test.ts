@@ -4,11 +4,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Forbidden } from '../../lambdas/core/errors.ts';
-import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from '../../lambdas/core/notification.ts';
-import { makeNotificationsService } from '../../lambdas/core/notifications-service.ts';
+import type {
+  Contact,
+  Delivery,
+  FilterPolicy,
+  Notification,
+  Subscription,
+} from '../../lambdas/core/notify/notification.ts';
+import { makeNotificationsService } from '../../lambdas/core/notify/use-cases.ts';
 import type { NotificationStore, Notifier, Page } from '../../lambdas/core/ports.ts';
-import type { AuditEvent } from '../../lambdas/core/release.ts';
-import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
+import type { AuditEvent } from '../../lambdas/core/release/release.ts';
+import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { fixedClock, sequentialIds, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';

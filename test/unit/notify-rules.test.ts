@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { ActorRef } from '../../lambdas/core/actor.ts';
-import type { MetricSample } from '../../lambdas/core/metrics.ts';
-import { windowReport } from '../../lambdas/core/metrics.ts';
-import type { Notification } from '../../lambdas/core/notification.ts';
+import type { ActorRef } from '../../lambdas/core/auth/actor.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import { windowReport } from '../../lambdas/core/monitoring/metrics.ts';
+import type { Notification } from '../../lambdas/core/notify/notification.ts';
 import {
   clip,
   fitSms,
@@ -16,10 +16,16 @@ import {
   SMS_MAX_LENGTH,
   SUBJECT_MAX_LENGTH,
   subjectLine,
-} from '../../lambdas/core/notify-rules.ts';
-import type { AuditEvent, AuditEventType, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release.ts';
-import { signoffKey } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+} from '../../lambdas/core/notify/notify-rules.ts';
+import type {
+  AuditEvent,
+  AuditEventType,
+  Release,
+  ReleaseAggregate,
+  Signoff,
+} from '../../lambdas/core/release/release.ts';
+import { signoffKey } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 
 const toolbox = findBuiltInTemplate('toolboxai-v1') as Template;

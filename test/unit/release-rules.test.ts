@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actorRef } from '../../lambdas/core/actor.ts';
+import { actorRef } from '../../lambdas/core/auth/actor.ts';
 import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
-import type { ItemState, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release.ts';
+import type { ItemState, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release/release.ts';
 import {
   decideItemUpdate,
   decideSignoff,
@@ -10,8 +10,8 @@ import {
   gateStatus,
   itemStatus,
   signoffKey,
-} from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
+} from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { testTemplate, user } from '../support/fixtures.ts';
 
 const AT = '2026-11-21T10:00:00.000Z';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { Forbidden, NotFound, StaleVersion } from '../../lambdas/core/errors.ts';
-import { makeReleasesService } from '../../lambdas/core/releases-service.ts';
+import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
 import { fixedClock, machine, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';

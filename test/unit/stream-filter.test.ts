@@ -2,7 +2,7 @@
 // filter patterns CDK deploys (matched here by exact values, all these patterns use), so both agree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ALARM_EVENTS } from '../../lambdas/core/monitoring-service.ts';
+import { ALARM_EVENTS } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
 import {
   AUDIT_EVENT_INSERTS,
   isAuditEventInsert,

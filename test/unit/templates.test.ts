@@ -5,10 +5,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { roleSlug } from '../../lambdas/core/import/heuristics.ts';
+import { importChecklist } from '../../lambdas/core/import/markdown-import.ts';
 import { parseMetricCondition } from '../../lambdas/core/import/metrics.ts';
 import { cleanDisplayText } from '../../lambdas/core/import/text.ts';
-import { importChecklist } from '../../lambdas/core/markdown-import.ts';
-import { type Phase, phaseItems, Template, type TemplateItem, walkItems } from '../../lambdas/core/template.ts';
+import {
+  type Phase,
+  phaseItems,
+  Template,
+  type TemplateItem,
+  walkItems,
+} from '../../lambdas/core/template/template.ts';
 import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
 import { importSources, renderTemplateJson, SOURCE_DIR, templateIdFromFileName } from '../../templates/sources.ts';
 

@@ -2,9 +2,9 @@
 // real service, with the ToolBoxAI template and time scaled so a week of monitoring passes in about a second.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Actor } from '../../lambdas/core/actor.ts';
-import type { ReleaseStatus } from '../../lambdas/core/release.ts';
-import type { ReleaseView } from '../../lambdas/core/view.ts';
+import type { Actor } from '../../lambdas/core/auth/actor.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release/release.ts';
+import type { ReleaseView } from '../../lambdas/core/release/view.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { machine, user } from '../support/fixtures.ts';
 import { workflowHarness } from '../support/workflow-harness.ts';

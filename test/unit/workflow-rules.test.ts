@@ -1,12 +1,12 @@
 // The workflow's rules alone: what a wait is, what ends it, and what a stale or repeated outcome does (nothing).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actorRef } from '../../lambdas/core/actor.ts';
+import { actorRef } from '../../lambdas/core/auth/actor.ts';
 import { RuleViolation } from '../../lambdas/core/errors.ts';
-import type { Release, ReleaseAggregate } from '../../lambdas/core/release.ts';
-import type { Template } from '../../lambdas/core/template.ts';
-import type { Wait } from '../../lambdas/core/workflow.ts';
-import { decideCancel, decideRollbackRequest, durationMs, transition } from '../../lambdas/core/workflow.ts';
+import type { Release, ReleaseAggregate } from '../../lambdas/core/release/release.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
+import type { Wait } from '../../lambdas/core/workflow/workflow.ts';
+import { decideCancel, decideRollbackRequest, durationMs, transition } from '../../lambdas/core/workflow/workflow.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { user } from '../support/fixtures.ts';
 

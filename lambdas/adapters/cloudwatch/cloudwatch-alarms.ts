@@ -9,11 +9,11 @@ import type {
   StandardUnit,
 } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { AlarmSpec } from '../../core/alarms.ts';
-import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../../core/alarms.ts';
-import type { MetricSample } from '../../core/metrics.ts';
+import type { AlarmSpec } from '../../core/monitoring/alarms.ts';
+import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../../core/monitoring/alarms.ts';
+import type { MetricSample } from '../../core/monitoring/metrics.ts';
 import type { MetricAlarms } from '../../core/ports.ts';
-import type { Comparison } from '../../core/template.ts';
+import type { Comparison } from '../../core/template/template.ts';
 
 /** The one call the adapter makes: a CloudWatchClient, or a test's fake that records the commands. */
 export interface CloudWatchSender {

@@ -4,7 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Contact, Delivery, Notification } from '../../core/notification.ts';
+import type { Contact, Delivery, Notification } from '../../core/notify/notification.ts';
 import type { NotificationStore, Page, PageQuery } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, nonEmpty, startsWithMore } from './cursor.ts';
 

@@ -11,11 +11,18 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
-import type { MetricSample } from '../../core/metrics.ts';
+import type { MetricSample } from '../../core/monitoring/metrics.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
-import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from '../../core/release.ts';
-import { signoffKey } from '../../core/release.ts';
-import type { Template } from '../../core/template.ts';
+import type {
+  AuditEvent,
+  ItemState,
+  Release,
+  ReleaseAggregate,
+  ReleaseStatus,
+  Signoff,
+} from '../../core/release/release.ts';
+import { signoffKey } from '../../core/release/release.ts';
+import type { Template } from '../../core/template/template.ts';
 import { decodeCursor, encodeCursor, type KeyShape, nonEmpty, startsWithMore } from './cursor.ts';
 import type { IndexSchema } from './table-schema.ts';
 import { releasesTable } from './table-schema.ts';

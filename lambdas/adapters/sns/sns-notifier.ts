@@ -7,8 +7,8 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
-import type { Contact, FilterPolicy, Notification, Subscription } from '../../core/notification.ts';
-import { messageAttributes } from '../../core/notification.ts';
+import type { Contact, FilterPolicy, Notification, Subscription } from '../../core/notify/notification.ts';
+import { messageAttributes } from '../../core/notify/notification.ts';
 import type { Notifier } from '../../core/ports.ts';
 
 export interface SnsNotifierOptions {

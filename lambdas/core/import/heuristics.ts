@@ -1,5 +1,5 @@
 // Keyword rules that give checklist text its meaning in a template: what a heading is, what CI verifies, who a role is.
-import type { PhaseKind } from '../template.ts';
+import type { PhaseKind } from '../template/template.ts';
 import { cleanDisplayText, slugify } from './text.ts';
 
 /** What a top-level heading of a checklist becomes. */

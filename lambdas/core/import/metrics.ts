@@ -1,5 +1,5 @@
 // Reads a measurable condition ("API response time >500ms p95") out of checklist text, in Shipgate's metric vocabulary.
-import type { Comparison, MetricCondition, MetricUnit } from '../template.ts';
+import type { Comparison, MetricCondition, MetricUnit } from '../template/template.ts';
 
 /** How long a "sustained" breach must hold when the text does not say. Five minutes is CloudWatch's usual alarm span. */
 export const DEFAULT_SUSTAINED_MINUTES = 5;

@@ -1,21 +1,17 @@
 // Which notifications an audit event causes, for whom and how severe, and their text per protocol (email, SMS and
 // the default). Pure: the same event and release give the same notifications, under the same ids.
-import type { MetricReport, ReportTrigger, WindowReport } from './metrics.ts';
-import { formatNumber } from './metrics.ts';
-import type { Notification, NotificationType, Severity } from './notification.ts';
-import type { AuditEvent, GateStatus, ReleaseAggregate } from './release.ts';
-import { findPhase, gateStatus, itemIndex, itemStatus, ROLLBACK_CONFIRMER, ROLLBACK_GATE } from './release.ts';
-import type { Gate, MetricUnit, Phase, SignoffRequirement, Template, TemplateItem } from './template.ts';
-import { walkItems } from './template.ts';
-import { releaseView } from './view.ts';
-import { durationMs, rollbackItems } from './workflow.ts';
 
-/** The role that hears about everything a release does. */
-export const RELEASE_MANAGER = 'release-manager';
-/** Told about production deployment: entering it, and each of its steps. */
-export const DEVOPS_LEAD = 'devops-lead';
-/** Hears only that a release is out (`release.announced`), besides every role of the template. */
-export const STAKEHOLDER = 'stakeholder';
+import { DEVOPS_LEAD, RELEASE_MANAGER, STAKEHOLDER } from '../auth/roles.ts';
+import type { MetricReport, ReportTrigger, WindowReport } from '../monitoring/metrics.ts';
+import { formatNumber } from '../monitoring/metrics.ts';
+import type { AuditEvent, GateStatus, ReleaseAggregate } from '../release/release.ts';
+import { findPhase, gateStatus, itemIndex, itemStatus, ROLLBACK_CONFIRMER, ROLLBACK_GATE } from '../release/release.ts';
+import { releaseView } from '../release/view.ts';
+import type { Gate, MetricUnit, Phase, SignoffRequirement, Template, TemplateItem } from '../template/template.ts';
+import { walkItems } from '../template/template.ts';
+import { durationMs, rollbackItems } from '../workflow/workflow.ts';
+import type { Notification, NotificationType, Severity } from './notification.ts';
+
 /** The escalation level rollback notifications page, besides that level's roles. */
 export const ROLLBACK_PAGED_LEVEL = 1;
 /** SNS: an email subject is "less than 100 characters long". */

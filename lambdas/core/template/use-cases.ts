@@ -1,8 +1,8 @@
 // The use cases of templates: list and read them.
-import type { Actor } from './actor.ts';
-import { NotFound } from './errors.ts';
-import { authorize } from './permissions.ts';
-import type { TemplateCatalog } from './ports.ts';
+import type { Actor } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { NotFound } from '../errors.ts';
+import type { TemplateCatalog } from '../ports.ts';
 import type { PhaseKind, Template } from './template.ts';
 
 export interface TemplateSummary {

@@ -1,9 +1,10 @@
 // The escalation chain's rules: a rollback or an overdue gate pages level 1; each interval without an
 // acknowledgement pages the next level; an acknowledgement stops it and is recorded with who acknowledged.
-import type { ActorRef } from './actor.ts';
-import { RuleViolation } from './errors.ts';
-import type { Release } from './release.ts';
-import type { EscalationLevel, Template } from './template.ts';
+import type { ActorRef } from '../auth/actor.ts';
+import { RELEASE_MANAGER } from '../auth/roles.ts';
+import { RuleViolation } from '../errors.ts';
+import type { Release } from '../release/release.ts';
+import type { EscalationLevel, Template } from '../template/template.ts';
 import type { TransitionEvent } from './workflow.ts';
 import { durationMs } from './workflow.ts';
 
@@ -40,7 +41,7 @@ const levelOf = (template: Template, level: number): EscalationLevel | undefined
 
 /** The roles paged at a level, and every role that may acknowledge a page (any level's, and the release manager). */
 export function acknowledgingRoles(template: Template): string[] {
-  return [...new Set(['release-manager', ...template.escalation.levels.flatMap((level) => level.roles)])];
+  return [...new Set([RELEASE_MANAGER, ...template.escalation.levels.flatMap((level) => level.roles)])];
 }
 
 /**

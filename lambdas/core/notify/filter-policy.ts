@@ -11,7 +11,7 @@
 //   complexity of a policy with `$or`: the sum over its OR branches of the product of their value counts)
 // - https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html (5 keys, 150 combinations,
 //   numbers within ±10^9, no nesting in MessageAttributes scope, case-sensitive strings)
-import { ValidationFailed } from './errors.ts';
+import { ValidationFailed } from '../errors.ts';
 import type { Contact, FilterPolicy, MessageAttributes } from './notification.ts';
 
 /** SNS: "A filter policy can have a maximum of five keys." */

@@ -1,15 +1,15 @@
 // The release use cases that drive its workflow execution: the Decide and Await tasks, advancing a release by
 // hand, cancelling it, and handing releases to new executions.
-import type { Actor } from './actor.ts';
-import { actorRef } from './actor.ts';
-import { RuleViolation } from './errors.ts';
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { RuleViolation } from '../errors.ts';
+import type { ReleaseKernel } from '../release/context.ts';
+import { assertInFlight, SYSTEM } from '../release/context.ts';
+import { RELEASE_STATUSES, TERMINAL_STATUSES } from '../release/release.ts';
+import type { ReleaseView } from '../release/view.ts';
+import { releaseView } from '../release/view.ts';
 import { startEscalation } from './escalation.ts';
-import { authorize } from './permissions.ts';
-import { RELEASE_STATUSES, TERMINAL_STATUSES } from './release.ts';
-import type { ReleaseKernel } from './release-kernel.ts';
-import { assertInFlight, SYSTEM } from './release-kernel.ts';
-import type { ReleaseView } from './view.ts';
-import { releaseView } from './view.ts';
 import type { Next, Outcome } from './workflow.ts';
 import { decideCancel, transition } from './workflow.ts';
 

@@ -1,14 +1,14 @@
 // The release use cases of escalation paging: the escalation execution's Page and await tasks, and a person
 // acknowledging the page.
-import type { Actor } from './actor.ts';
-import { actorRef } from './actor.ts';
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { ReleaseKernel } from '../release/context.ts';
+import { SYSTEM } from '../release/context.ts';
+import type { ReleaseView } from '../release/view.ts';
+import { releaseView } from '../release/view.ts';
 import type { EscalationNext } from './escalation.ts';
 import { acknowledge, acknowledgingRoles, escalationStep } from './escalation.ts';
-import { authorize } from './permissions.ts';
-import type { ReleaseKernel } from './release-kernel.ts';
-import { SYSTEM } from './release-kernel.ts';
-import type { ReleaseView } from './view.ts';
-import { releaseView } from './view.ts';
 
 export function makeEscalationUseCases(kernel: ReleaseKernel) {
   const { store, clock, workflow, timeScale, reportWorkflowError, now, events, load, retrying } = kernel;

@@ -1,12 +1,12 @@
 // What every release use case stands on, built once from the service's dependencies: loading, the stale-write
 // retry loop, audit events, answering the waiting workflow task, and starting escalation paging.
-import type { ActorRef } from './actor.ts';
-import { NotFound, RuleViolation, StaleVersion } from './errors.ts';
-import type { Clock, IdGenerator, ReleaseStore, TemplateCatalog, WorkflowEngine } from './ports.ts';
+import type { ActorRef } from '../auth/actor.ts';
+import { NotFound, RuleViolation, StaleVersion } from '../errors.ts';
+import type { Clock, IdGenerator, ReleaseStore, TemplateCatalog, WorkflowEngine } from '../ports.ts';
+import type { TransitionEvent } from '../workflow/workflow.ts';
+import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED, waitStatus } from '../workflow/workflow.ts';
 import type { AuditEvent, AuditEventType, Release, ReleaseAggregate } from './release.ts';
 import { isTerminal } from './release.ts';
-import type { TransitionEvent } from './workflow.ts';
-import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED, waitStatus } from './workflow.ts';
 
 export interface ReleasesServiceDeps {
   readonly store: ReleaseStore;

@@ -1,11 +1,12 @@
 // CloudWatch alarms for a release's rollback triggers: the alarms Shipgate keeps while a release is in a post-release
 // monitoring window, and the samples as CloudWatch datapoints. Pure: the same release, template and baselines give
 // the same alarms under the same names, so putting them again is a no-op and deleting them needs no bookkeeping.
+
+import type { Release } from '../release/release.ts';
+import type { Comparison, MetricCondition, MetricUnit, Template } from '../template/template.ts';
+import { walkItems } from '../template/template.ts';
 import type { Baselines, MetricSample, Statistic, TreatMissingData } from './metrics.ts';
 import { convertValue, effectiveThreshold, formatNumber, ruleFor } from './metrics.ts';
-import type { Release } from './release.ts';
-import type { Comparison, MetricCondition, MetricUnit, Template } from './template.ts';
-import { walkItems } from './template.ts';
 
 /** The CloudWatch namespace of the samples Shipgate receives. */
 export const METRIC_NAMESPACE = 'Shipgate';

@@ -1,10 +1,12 @@
 // The release: a template snapshot plus what people did with it (item states, sign-offs), and the rules over them.
-import type { ActorRef } from './actor.ts';
-import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from './errors.ts';
-import type { Escalation } from './escalation.ts';
-import type { Gate, Phase, PhaseKind, SignoffRequirement, Template, TemplateItem } from './template.ts';
-import { walkItems } from './template.ts';
-import type { RollbackInfo, Wait } from './workflow.ts';
+
+import type { ActorRef } from '../auth/actor.ts';
+import { RELEASE_MANAGER } from '../auth/roles.ts';
+import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from '../errors.ts';
+import type { Gate, Phase, PhaseKind, SignoffRequirement, Template, TemplateItem } from '../template/template.ts';
+import { walkItems } from '../template/template.ts';
+import type { Escalation } from '../workflow/escalation.ts';
+import type { RollbackInfo, Wait } from '../workflow/workflow.ts';
 
 export const RELEASE_STATUSES = [
   'PRE_RELEASE',
@@ -166,7 +168,7 @@ export const signoffKey = (gate: string, role: string): string => `${gate}#${rol
 /** The pseudo-gate at which the release manager confirms a finished rollback. */
 export const ROLLBACK_GATE = 'rollback';
 /** The role that confirms a rollback. */
-export const ROLLBACK_CONFIRMER = 'release-manager';
+export const ROLLBACK_CONFIRMER = RELEASE_MANAGER;
 
 export const isTerminal = (release: Release): boolean => TERMINAL_STATUSES.has(release.status);
 

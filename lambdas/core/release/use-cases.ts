@@ -2,11 +2,18 @@
 // holds creating and reading releases, their checklist items, sign-offs and audit events, and composes the rest:
 // the workflow's tasks (release-workflow.ts), escalation paging (release-escalation.ts), and monitoring and
 // rollback (release-monitoring.ts), all built on the shared internals of release-kernel.ts.
-import type { Actor } from './actor.ts';
-import { actorRef } from './actor.ts';
-import { NotFound } from './errors.ts';
-import { authorize } from './permissions.ts';
-import type { Page, PageQuery } from './ports.ts';
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { NotFound } from '../errors.ts';
+import { makeMonitoringUseCases } from '../monitoring/use-cases.ts';
+import type { Page, PageQuery } from '../ports.ts';
+import type { Template } from '../template/template.ts';
+import { makeEscalationUseCases } from '../workflow/escalation-use-cases.ts';
+import { makeWorkflowUseCases } from '../workflow/use-cases.ts';
+import { transition, waitStatus } from '../workflow/workflow.ts';
+import type { ReleasesServiceDeps } from './context.ts';
+import { makeReleaseKernel, SYSTEM } from './context.ts';
 import type {
   AuditEvent,
   AuditEventType,
@@ -27,18 +34,11 @@ import {
   STATUS_OF_PHASE,
   signoffKey,
 } from './release.ts';
-import { makeEscalationUseCases } from './release-escalation.ts';
-import type { ReleasesServiceDeps } from './release-kernel.ts';
-import { makeReleaseKernel, SYSTEM } from './release-kernel.ts';
-import { makeMonitoringUseCases } from './release-monitoring.ts';
-import { makeWorkflowUseCases } from './release-workflow.ts';
-import type { Template } from './template.ts';
 import type { ItemView, ReleaseView } from './view.ts';
 import { itemView, releaseView } from './view.ts';
-import { transition, waitStatus } from './workflow.ts';
 
-export type { ReleasesServiceDeps } from './release-kernel.ts';
-export type { MetricsOutcome } from './release-monitoring.ts';
+export type { MetricsOutcome } from '../monitoring/use-cases.ts';
+export type { ReleasesServiceDeps } from './context.ts';
 
 export interface CreateReleaseInput {
   /** CloudWatch alarms to watch: one going into ALARM after production deployment starts rolls the release back. */

@@ -1,24 +1,6 @@
 // Turns a Markdown release checklist into a Template. Generic: the meaning of each part is read from headings,
 // list structure and keywords (see docs/templates.md), never from the file's name.
-import {
-  type HeadingRole,
-  headingRole,
-  isAutomated,
-  parseWindowDuration,
-  roleSlug,
-  signoffTarget,
-} from './import/heuristics.ts';
-import { parseMetricCondition } from './import/metrics.ts';
-import {
-  type Block,
-  displayText,
-  type Heading,
-  hasCheckbox,
-  type ListEntry,
-  parseOutline,
-  walkEntries,
-} from './import/outline.ts';
-import { slugify, uniqueSlugs } from './import/text.ts';
+
 import {
   type DeploymentStep,
   type EscalationLevel,
@@ -34,7 +16,26 @@ import {
   type TemplateItem,
   type TemplateSection,
   walkItems,
-} from './template.ts';
+} from '../template/template.ts';
+import {
+  type HeadingRole,
+  headingRole,
+  isAutomated,
+  parseWindowDuration,
+  roleSlug,
+  signoffTarget,
+} from './heuristics.ts';
+import { parseMetricCondition } from './metrics.ts';
+import {
+  type Block,
+  displayText,
+  type Heading,
+  hasCheckbox,
+  type ListEntry,
+  parseOutline,
+  walkEntries,
+} from './outline.ts';
+import { slugify, uniqueSlugs } from './text.ts';
 
 /** Minutes an escalation level has to acknowledge before the next is paged, when the checklist names no interval. */
 export const DEFAULT_ESCALATION_INTERVAL_MINUTES = 15;

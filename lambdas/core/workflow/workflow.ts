@@ -1,8 +1,8 @@
 // The release workflow's rules: what a release waits for next, what satisfies or ends a wait, and the transitions.
 // The Step Functions execution only loops "decide, wait, decide"; every decision is made here.
-import type { ActorRef } from './actor.ts';
-import { RuleViolation } from './errors.ts';
-import type { AuditEventType, GateStatus, Release, ReleaseAggregate, ReleaseStatus } from './release.ts';
+import type { ActorRef } from '../auth/actor.ts';
+import { RuleViolation } from '../errors.ts';
+import type { AuditEventType, GateStatus, Release, ReleaseAggregate, ReleaseStatus } from '../release/release.ts';
 import {
   findPhase,
   gateStatus,
@@ -13,9 +13,9 @@ import {
   STATUS_OF_PHASE,
   signoffKey,
   TERMINAL_STATUSES,
-} from './release.ts';
-import type { Phase, Template, TemplateItem } from './template.ts';
-import { walkItems } from './template.ts';
+} from '../release/release.ts';
+import type { Phase, Template, TemplateItem } from '../template/template.ts';
+import { walkItems } from '../template/template.ts';
 
 /** The task failure that moves a waiting execution into the rollback states (the definition catches it). */
 export const ROLLBACK_TRIGGERED = 'RollbackTriggered';

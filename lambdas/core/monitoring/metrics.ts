@@ -12,8 +12,8 @@ import type {
   SuccessMetric,
   Template,
   TemplateItem,
-} from './template.ts';
-import { walkItems } from './template.ts';
+} from '../template/template.ts';
+import { walkItems } from '../template/template.ts';
 
 /** One measurement received through the API. `unit` absent means "the unit of the condition it is compared with". */
 export interface MetricSample {

@@ -1,10 +1,11 @@
 // Window reports of a release: when each monitoring window started and passed (read from the audit trail), and the
 // report of each window over the samples of its span. Shared by GET /releases/{id}/report and the notification
 // sent when a window passes, so both say the same.
+
+import type { ReleaseStore } from '../ports.ts';
+import type { ReleaseAggregate } from '../release/release.ts';
 import type { WindowReport } from './metrics.ts';
 import { releaseBaselines, windowReport } from './metrics.ts';
-import type { ReleaseStore } from './ports.ts';
-import type { ReleaseAggregate } from './release.ts';
 
 /** When a window started, and when it passed (absent while it runs or when it ended in a rollback). */
 export interface WindowSpan {

@@ -1,10 +1,11 @@
 // The one table of who may do what. Every handler asks here; nothing else decides access.
+
+import { Forbidden } from '../errors.ts';
+import type { TemplateItem } from '../template/template.ts';
 import type { Actor } from './actor.ts';
 import { hasRole } from './actor.ts';
-import { Forbidden } from './errors.ts';
-import type { TemplateItem } from './template.ts';
 
-export const RELEASE_MANAGER = 'release-manager';
+import { RELEASE_MANAGER } from './roles.ts';
 
 export const SCOPES = {
   read: 'shipgate/read',

@@ -1,11 +1,12 @@
 // The monitoring use cases the table's stream drives: a release's new samples go to the metric service (CloudWatch
 // in AWS), and the alarms of its rollback triggers exist exactly while it is in post-release monitoring.
+
+import type { MetricAlarms, ReleaseStore } from '../ports.ts';
+import type { AuditEventType } from '../release/release.ts';
 import type { AlarmSpec, SkippedTrigger } from './alarms.ts';
 import { alarmNames, alarmSpecs, cloudWatchSamples } from './alarms.ts';
 import type { MetricSample } from './metrics.ts';
 import { releaseBaselines } from './metrics.ts';
-import type { MetricAlarms, ReleaseStore } from './ports.ts';
-import type { AuditEventType } from './release.ts';
 
 export interface MonitoringServiceDeps {
   readonly store: ReleaseStore;

@@ -1,16 +1,16 @@
 // The use cases of notifications: contacts and their subscriptions, and turning audit events into notifications
 // that are recorded before they are published and retried until they are.
-import type { Actor } from './actor.ts';
-import { actorRef } from './actor.ts';
-import { NotFound } from './errors.ts';
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { NotFound } from '../errors.ts';
+import type { WindowReport } from '../monitoring/metrics.ts';
+import { windowReports, windowSpans } from '../monitoring/window-reports.ts';
+import type { Clock, IdGenerator, NotificationStore, Notifier, Page, PageQuery, ReleaseStore } from '../ports.ts';
+import type { AuditEvent, ReleaseAggregate } from '../release/release.ts';
 import { filterPolicyFor } from './filter-policy.ts';
-import type { WindowReport } from './metrics.ts';
 import type { Contact, Delivery, Notification } from './notification.ts';
 import { notificationsFor } from './notify-rules.ts';
-import { authorize } from './permissions.ts';
-import type { Clock, IdGenerator, NotificationStore, Notifier, Page, PageQuery, ReleaseStore } from './ports.ts';
-import type { AuditEvent, ReleaseAggregate } from './release.ts';
-import { windowReports, windowSpans } from './window-reports.ts';
 
 export interface NotificationsServiceDeps {
   readonly releases: ReleaseStore;

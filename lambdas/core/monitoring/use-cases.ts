@@ -1,19 +1,19 @@
 // The release use cases of monitoring and rollback: metric samples judged against the rollback triggers and
 // metric-backed items, CloudWatch alarms, window reports, and rollbacks requested, proposed or dismissed.
-import type { Actor, ActorRef } from './actor.ts';
-import { actorRef } from './actor.ts';
-import { RuleViolation } from './errors.ts';
-import { startEscalation } from './escalation.ts';
+import type { Actor, ActorRef } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { RuleViolation } from '../errors.ts';
+import type { ReleaseKernel } from '../release/context.ts';
+import { assertInFlight, SYSTEM } from '../release/context.ts';
+import { decideItemUpdate, findPhase, isTerminal } from '../release/release.ts';
+import type { ReleaseView } from '../release/view.ts';
+import { releaseView } from '../release/view.ts';
+import { startEscalation } from '../workflow/escalation.ts';
+import { decideRollbackRequest, inProduction, rollbackRequested } from '../workflow/workflow.ts';
 import type { MetricItemResult, MetricSample, WindowReport } from './metrics.ts';
 import { breaches, evaluateMetricItems, formatNumber, releaseBaselines } from './metrics.ts';
-import { authorize } from './permissions.ts';
-import { decideItemUpdate, findPhase, isTerminal } from './release.ts';
-import type { ReleaseKernel } from './release-kernel.ts';
-import { assertInFlight, SYSTEM } from './release-kernel.ts';
-import type { ReleaseView } from './view.ts';
-import { releaseView } from './view.ts';
 import { windowReports, windowSpans } from './window-reports.ts';
-import { decideRollbackRequest, inProduction, rollbackRequested } from './workflow.ts';
 
 /** What POST /metrics answers: whether the samples were evaluated, what breached, and what that did. */
 export interface MetricsOutcome {

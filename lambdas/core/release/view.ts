@@ -1,5 +1,17 @@
 // What a reader sees of a release: the stored facts joined with the template and the rules' verdicts.
-import type { ActorRef } from './actor.ts';
+import type { ActorRef } from '../auth/actor.ts';
+import type {
+  DeploymentStep,
+  MetricCondition,
+  MonitoringWindow,
+  Phase,
+  PhaseKind,
+  RollbackTrigger,
+  TemplateItem,
+  TemplateSection,
+} from '../template/template.ts';
+import type { Wait } from '../workflow/workflow.ts';
+import { TERMINAL, waitStatus } from '../workflow/workflow.ts';
 import type { Evidence, GateStatus, ItemStatus, Progress, Release, ReleaseAggregate } from './release.ts';
 import {
   findPhase,
@@ -10,18 +22,6 @@ import {
   progressOf,
   signoffKey,
 } from './release.ts';
-import type {
-  DeploymentStep,
-  MetricCondition,
-  MonitoringWindow,
-  Phase,
-  PhaseKind,
-  RollbackTrigger,
-  TemplateItem,
-  TemplateSection,
-} from './template.ts';
-import type { Wait } from './workflow.ts';
-import { TERMINAL, waitStatus } from './workflow.ts';
 
 export interface ItemView {
   readonly id: string;
