@@ -17,7 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { routes as allRoutes, type RouteDef, routeEntry } from '../lambdas/http/routes.ts';
+import { routes as allRoutes, type RouteDef } from '../lambdas/functions/catalog.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, type WorkflowBinding } from './function.ts';
 
 /** Properties of {@link ShipgateApi}. */
@@ -40,7 +40,7 @@ export interface ShipgateApiProps {
   readonly eventsTopic?: ITopic;
   /**
    * The routes to serve.
-   * @default the shared route table (`routes` of `lambdas/http/routes.ts`)
+   * @default the shared route table (`routes` of `lambdas/functions/catalog.ts`)
    */
   readonly routes?: readonly RouteDef[];
   /**
@@ -140,26 +140,16 @@ export class ShipgateApi extends Construct {
     const open = new HttpNoneAuthorizer();
     for (const route of props.routes ?? allRoutes) {
       const fn = new ShipgateFunction(this, route.id, {
-        entry: routeEntry(route),
+        entry: route.entry,
         description: `Shipgate ${route.method} ${route.path}`,
         logRetention,
         logLevel: props.logLevel,
       });
-      for (const { table, access } of route.tables) {
-        fn.bindTable(props.table(table), table, access);
-      }
-      if (route.workflow !== undefined) {
-        if (props.workflow === undefined) {
-          throw new Error(`route ${route.id} sets workflow '${route.workflow}' but ShipgateApi has no workflow`);
-        }
-        fn.bindWorkflow(props.workflow, route.workflow);
-      }
-      if (route.notifier !== undefined) {
-        if (props.eventsTopic === undefined) {
-          throw new Error(`route ${route.id} sets notifier '${route.notifier}' but ShipgateApi has no eventsTopic`);
-        }
-        fn.bindNotifier(props.eventsTopic, route.notifier);
-      }
+      fn.bindNeeds(
+        route,
+        { table: props.table, workflow: props.workflow, eventsTopic: props.eventsTopic },
+        'ShipgateApi',
+      );
       const added = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

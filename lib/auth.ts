@@ -282,7 +282,7 @@ export class ShipgateAuth extends Construct {
 
     // Cognito access tokens carry the client id in `client_id`, not `aud`; API Gateway checks `client_id` against
     // the audience when `aud` is absent, so the audience is both clients' ids. Which scopes and roles a caller needs
-    // is decided per action by the handlers (lambdas/core/permissions.ts), not here.
+    // is decided per action by the handlers (lambdas/core/auth/permissions.ts), not here.
     this.authorizer = new HttpJwtAuthorizer('CognitoJwt', this.userPool.userPoolProviderUrl, {
       jwtAudience: [this.client.userPoolClientId, this.machineClient.userPoolClientId],
     });

@@ -20,7 +20,8 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import type { Subscription } from '../lambdas/core/notify/notification.ts';
-import type { RouteDef, TableAccess } from '../lambdas/http/routes.ts';
+import type { FunctionDef, NotifierAccess, TableAccess } from '../lambdas/functions/catalog.ts';
+import { ENV } from '../lambdas/functions/environment.ts';
 
 /** The repository root: handler entries are resolved against it, so synthesis does not depend on the cwd. */
 export const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -43,11 +44,10 @@ const keyWriteActions = [
   'kms:GenerateDataKeyWithoutPlaintext',
 ] as const;
 /**
- * What a function may do with the release workflow (see `RouteDef.workflow`). `start`: start executions. `respond`:
- * `start` plus stop and describe executions, and answer the callback tasks they wait on; and start escalations and
- * answer their acknowledgement tasks.
+ * What a function may do with the release workflow through `bindWorkflow` (see `WorkflowAccess` of the catalog;
+ * `task` is the state machine's own function, which `ShipgateWorkflow` grants itself).
  */
-export type WorkflowAccess = NonNullable<RouteDef['workflow']>;
+export type BoundWorkflowAccess = 'start' | 'respond';
 
 /**
  * Answering a callback task: success when a wait is satisfied, failure on a rollback. SendTaskHeartbeat is left out:
@@ -106,12 +106,6 @@ export const wildcardResourceFinding = (scope: IConstruct, arn: string): string 
 };
 
 /**
- * What a function may do with the release-events topic. `publish`: publish to it (the notifier). `subscribe`: manage
- * the subscriptions of contacts (see `RouteDef.notifier`).
- */
-export type NotifierAccess = 'publish' | NonNullable<RouteDef['notifier']>;
-
-/**
  * Managing a contact's subscriptions. The Service Authorization Reference lists Subscribe with the topic as required
  * resource (and the `sns:Protocol` and `sns:Endpoint` condition keys); Unsubscribe, GetSubscriptionAttributes and
  * SetSubscriptionAttributes name a subscription in the request, whose ARN is the topic's ARN followed by
@@ -159,6 +153,18 @@ const assertLocalEsbuild = (): void => {
     throw new Error('esbuild is not installed: run `npm ci` (Shipgate bundles functions locally, never in Docker).');
   }
 };
+
+/** The deployed resources a function's catalog needs are bound to (see `ShipgateFunction.bindNeeds`). */
+export interface FunctionResources {
+  /** Finds the deployed table for a schema a function lists (usually `ShipgateStorage.table`). */
+  readonly table: (schema: TableSchema) => ITable;
+  /** For `workflow: 'start' | 'respond'`. */
+  readonly workflow?: WorkflowBinding | undefined;
+  /** For `escalations: 'start'`. */
+  readonly escalations?: IStateMachine | undefined;
+  /** For `notifier`: the release-events topic. */
+  readonly eventsTopic?: ITopic | undefined;
+}
 
 /** Properties of a {@link ShipgateFunction}. */
 export interface ShipgateFunctionProps
@@ -268,6 +274,29 @@ export class ShipgateFunction extends NodejsFunction {
   }
 
   /**
+   * Binds what the function's catalog entry needs: each table with its access, the workflow (`start`, `respond`),
+   * the escalations (`start`) and the release-events topic, each through its `bind*` call. The state machines' own
+   * task functions (`task`) and the monitor's CloudWatch grants are bound by the constructs that own those resources
+   * (`ShipgateWorkflow`, `ShipgateMonitoring`), whose grants need policies of their own.
+   */
+  bindNeeds(def: FunctionDef, resources: FunctionResources, owner = 'the construct'): void {
+    const what = 'method' in def ? 'route' : 'function';
+    const missing = (need: string, value: string, resource: string) =>
+      new Error(`${what} ${def.id} sets ${need} '${value}' but ${owner} has no ${resource}`);
+    for (const { table, access } of def.tables) this.bindTable(resources.table(table), table, access);
+    if (def.workflow === 'start' || def.workflow === 'respond') {
+      this.bindWorkflow(resources.workflow ?? fail(missing('workflow', def.workflow, 'workflow')), def.workflow);
+    }
+    if (def.escalations === 'start') {
+      const escalations = resources.escalations ?? fail(missing('escalations', 'start', 'escalation state machine'));
+      this.bindEscalations(escalations, 'start');
+    }
+    if (def.notifier !== undefined) {
+      this.bindNotifier(resources.eventsTopic ?? fail(missing('notifier', def.notifier, 'eventsTopic')), def.notifier);
+    }
+  }
+
+  /**
    * Gives the function a table: sets the table name in `schema.envVar` and grants exactly what `access` allows.
    * `read`: GetItem and Query on the table and on each of the schema's indexes by name. `write`: `read` plus
    * PutItem, UpdateItem and ConditionCheckItem on the table (indexes cannot be written). Plus, when the table uses a
@@ -301,9 +330,9 @@ export class ShipgateFunction extends NodejsFunction {
    * answering a release can page people or stop paging them (requesting a rollback starts an escalation,
    * acknowledging one answers its token), the escalations with `respond` access (see `bindEscalations`).
    */
-  bindWorkflow(workflow: WorkflowBinding, access: WorkflowAccess): void {
+  bindWorkflow(workflow: WorkflowBinding, access: BoundWorkflowAccess): void {
     const { stateMachine } = workflow;
-    this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    this.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(this);
     if (access !== 'respond') return;
     const executions = stateMachine.grantExecution(this, ...executionActions);
@@ -335,7 +364,7 @@ export class ShipgateFunction extends NodejsFunction {
    * machine must therefore not depend on this function (it invokes the escalation function only).
    */
   bindEscalations(escalations: IStateMachine, access: EscalationAccess): void {
-    this.addEnvironment('ESCALATION_STATE_MACHINE_ARN', escalations.stateMachineArn);
+    this.addEnvironment(ENV.escalationStateMachineArn, escalations.stateMachineArn);
     escalations.grantStartExecution(this);
     if (access === 'respond') this.addToRolePolicy(taskResponseStatement(escalations));
   }
@@ -348,7 +377,7 @@ export class ShipgateFunction extends NodejsFunction {
    * no key access, since subscribing never encrypts or decrypts a message.
    */
   bindNotifier(eventsTopic: ITopic, access: NotifierAccess): void {
-    this.addEnvironment('EVENTS_TOPIC_ARN', eventsTopic.topicArn);
+    this.addEnvironment(ENV.eventsTopicArn, eventsTopic.topicArn);
     if (access === 'publish') {
       Grant.addToPrincipal({ grantee: this, actions: ['sns:Publish'], resourceArns: [eventsTopic.topicArn] });
       if (eventsTopic.masterKey !== undefined) {
@@ -386,4 +415,8 @@ export class ShipgateFunction extends NodejsFunction {
         'subscriptions of that one topic and nothing else.',
     });
   }
+}
+
+function fail(error: Error): never {
+  throw error;
 }

@@ -10,10 +10,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MONITOR_RECORDS } from '../lambdas/adapters/dynamodb/stream-records.ts';
 import { releasesTable, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { METRIC_NAMESPACE } from '../lambdas/core/monitoring/alarms.ts';
-import { MONITOR_RECORDS } from '../lambdas/events/stream-filter.ts';
-import { MONITOR_FUNCTION } from '../lambdas/http/routes.ts';
+import { MONITOR_FUNCTION } from '../lambdas/functions/catalog.ts';
+import { ENV } from '../lambdas/functions/environment.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, wildcardResourceFinding } from './function.ts';
 import { deadLetterQueue, tableStreamSource } from './queues.ts';
 
@@ -104,14 +105,12 @@ export class ShipgateMonitoring extends Construct {
       logRetention: props.logRetention,
       logLevel: props.logLevel,
       environment: {
-        SHIPGATE_ALARM_PREFIX: this.alarmPrefix,
-        ALARMS_TOPIC_ARN: props.alarmsTopic.topicArn,
-        SHIPGATE_METRIC_NAMESPACE: this.namespace,
+        [ENV.alarmPrefix]: this.alarmPrefix,
+        [ENV.alarmsTopicArn]: props.alarmsTopic.topicArn,
+        [ENV.metricNamespace]: this.namespace,
       },
     });
-    for (const { table, access } of MONITOR_FUNCTION.tables) {
-      this.monitor.bindTable(props.table(table), table, access);
-    }
+    this.monitor.bindNeeds(MONITOR_FUNCTION, { table: props.table }, 'ShipgateMonitoring');
 
     // PutMetricData supports no resource-level permission (the Service Authorization Reference lists no resource type
     // for it), so its Resource is `*`; the `cloudwatch:namespace` condition key keeps it to Shipgate's namespace, so

@@ -18,9 +18,10 @@ import {
 } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUDIT_EVENT_INSERTS } from '../lambdas/adapters/dynamodb/stream-records.ts';
 import { releasesTable, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { AUDIT_EVENT_INSERTS } from '../lambdas/events/stream-filter.ts';
-import { ALARM_FUNCTION, NOTIFIER_FUNCTION } from '../lambdas/http/routes.ts';
+import { ALARM_FUNCTION, NOTIFIER_FUNCTION } from '../lambdas/functions/catalog.ts';
+import { ENV } from '../lambdas/functions/environment.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, type WorkflowBinding } from './function.ts';
 import { type OnCallContacts, parseOnCall } from './on-call.ts';
 import { deadLetterQueue, defaultPolicyOf, grantSendTo, queueDestination, tableStreamSource } from './queues.ts';
@@ -194,10 +195,11 @@ export class ShipgateNotifications extends Construct {
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
-    for (const { table, access } of NOTIFIER_FUNCTION.tables) {
-      this.notifier.bindTable(props.table(table), table, access);
-    }
-    this.notifier.bindNotifier(this.eventsTopic, 'publish');
+    this.notifier.bindNeeds(
+      NOTIFIER_FUNCTION,
+      { table: props.table, eventsTopic: this.eventsTopic },
+      'ShipgateNotifications',
+    );
 
     const streamArn = props.table(releasesTable).tableStreamArn;
     if (streamArn === undefined) {
@@ -237,7 +239,7 @@ export class ShipgateNotifications extends Construct {
 
   /** Sets the base URL the links in messages point at (the API, or a UI in front of it). */
   linkTo(publicUrl: string): void {
-    this.notifier.addEnvironment('SHIPGATE_PUBLIC_URL', publicUrl);
+    this.notifier.addEnvironment(ENV.publicUrl, publicUrl);
   }
 
   /**
@@ -281,10 +283,7 @@ export class ShipgateNotifications extends Construct {
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
-    for (const { table, access } of ALARM_FUNCTION.tables) {
-      fn.bindTable(props.table(table), table, access);
-    }
-    fn.bindWorkflow(props.workflow, 'respond');
+    fn.bindNeeds(ALARM_FUNCTION, { table: props.table, workflow: props.workflow }, 'ShipgateNotifications');
     grantSendTo(fn, this.alarmFailureQueue);
     const invokeConfig = new EventInvokeConfig(this, 'AlarmInvokeConfig', {
       function: fn,

@@ -7,7 +7,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { ESCALATION_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/http/routes.ts';
+import { ESCALATION_FUNCTION, WORKFLOW_FUNCTION } from '../lambdas/functions/catalog.ts';
+import { ENV } from '../lambdas/functions/environment.ts';
 import { WORKFLOW_FUNCTION_PLACEHOLDER, workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { ESCALATION_FUNCTION_PLACEHOLDER, escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { type PowertoolsLogLevel, ShipgateFunction, taskResponseStatement } from './function.ts';
@@ -140,12 +141,10 @@ export class ShipgateWorkflow extends Construct {
       logLevel: props.logLevel,
       environment: {
         // Real time in AWS; the local runtime runs the same handler faster than real time.
-        SHIPGATE_TIME_SCALE: '1',
+        [ENV.timeScale]: '1',
       },
     });
-    for (const { table, access } of ESCALATION_FUNCTION.tables) {
-      this.escalationFunction.bindTable(props.table(table), table, access);
-    }
+    this.escalationFunction.bindNeeds(ESCALATION_FUNCTION, { table: props.table }, 'ShipgateWorkflow');
     const escalations = taskStateMachine(this, {
       definition: escalationDefinition(),
       placeholder: ESCALATION_FUNCTION_PLACEHOLDER,
@@ -172,15 +171,16 @@ export class ShipgateWorkflow extends Construct {
       logLevel: props.logLevel,
       environment: {
         // Real time in AWS; the local runtime runs the same handler faster than real time.
-        SHIPGATE_TIME_SCALE: '1',
+        [ENV.timeScale]: '1',
       },
     });
-    for (const { table, access } of WORKFLOW_FUNCTION.tables) {
-      this.function.bindTable(props.table(table), table, access);
-    }
-    // An overdue gate pages level 1. No cycle: the workflow function depends on the escalation state machine, which
-    // depends on the escalation function only.
-    this.function.bindEscalations(this.escalations, 'start');
+    // An overdue gate pages level 1 (`escalations: 'start'`). No cycle: the workflow function depends on the
+    // escalation state machine, which depends on the escalation function only.
+    this.function.bindNeeds(
+      WORKFLOW_FUNCTION,
+      { table: props.table, escalations: this.escalations },
+      'ShipgateWorkflow',
+    );
 
     const release = taskStateMachine(this, {
       definition: workflowDefinition(),

@@ -13,14 +13,9 @@
 // its timer, and at most `maxDatapoints` per metric of a release are kept (the oldest go first).
 import type { AlarmSpec } from '../lambdas/core/monitoring/alarms.ts';
 import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../lambdas/core/monitoring/alarms.ts';
-import type {
-  AlarmState,
-  ConditionResult,
-  EvaluationRule,
-  MetricSample,
-  Statistic,
-} from '../lambdas/core/monitoring/metrics.ts';
-import { evaluateCondition } from '../lambdas/core/monitoring/metrics.ts';
+import type { AlarmState, ConditionResult, EvaluationRule, Statistic } from '../lambdas/core/monitoring/evaluation.ts';
+import { evaluateCondition } from '../lambdas/core/monitoring/evaluation.ts';
+import type { MetricSample } from '../lambdas/core/monitoring/samples.ts';
 import type { MetricAlarms } from '../lambdas/core/ports.ts';
 import type { Comparison, MetricCondition } from '../lambdas/core/template/template.ts';
 

@@ -5,14 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { RouteDef } from '../lambdas/http/routes.ts';
-import { routeEntry, routes } from '../lambdas/http/routes.ts';
+import type { RouteDef } from '../lambdas/functions/catalog.ts';
+import { routes } from '../lambdas/functions/catalog.ts';
 import type { LocalIssuer } from './issuer.ts';
 import { TokenRejectedError } from './issuer.ts';
 
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+export type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 /** API Gateway's payload quota. Shipgate's own, smaller limit is enforced by the handlers, as in AWS. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -32,8 +31,8 @@ export interface GatewayOptions {
   readonly issuer: LocalIssuer;
   /** One line per request; silent when absent. */
   readonly log?: (line: string) => void;
-  /** Root of the repository, where `lambdas/` lives. */
-  readonly root: string;
+  /** The handler of a route, as its function runs it: loaded once, as Lambda loads each function's bundle. */
+  readonly handlerFor: (route: RouteDef) => Promise<Handler>;
   /**
    * Routes only the local runtime serves (e.g. `GET /notifications`, the outbox). They need a valid token like
    * every other route, and answer JSON.
@@ -76,18 +75,6 @@ function compile(route: RouteDef, handler: Handler): CompiledRoute {
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}$`), params, handler };
-}
-
-/** Imports every route's handler module once, as Lambda would load each function's bundle. */
-async function loadRoutes(root: string): Promise<CompiledRoute[]> {
-  return Promise.all(
-    routes.map(async (route) => {
-      const url = pathToFileURL(`${root}/${routeEntry(route)}`).href;
-      const module = (await import(url)) as { handler?: Handler };
-      if (typeof module.handler !== 'function') throw new Error(`${routeEntry(route)} exports no handler`);
-      return compile(route, module.handler);
-    }),
-  );
 }
 
 /** Header values as API Gateway passes them: lowercase names, repeated headers joined by commas. */
@@ -169,7 +156,7 @@ function render(result: APIGatewayProxyResultV2): { status: number; headers: Rec
 }
 
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
-  const compiled = await loadRoutes(options.root);
+  const compiled = await Promise.all(routes.map(async (route) => compile(route, await options.handlerFor(route))));
   const log = options.log ?? (() => undefined);
 
   const server = createServer(async (request, response) => {

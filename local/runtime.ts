@@ -9,22 +9,27 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
+import { isAuditEventInsert, isMonitorRecord } from '../lambdas/adapters/dynamodb/stream-records.ts';
 import { tables } from '../lambdas/adapters/dynamodb/table-schema.ts';
-import { monitoringService, useMetricAlarms } from '../lambdas/events/monitor-composition.ts';
-import { isAuditEventInsert, isMonitorRecord } from '../lambdas/events/stream-filter.ts';
-import { releasesService, useNotifier } from '../lambdas/http/composition.ts';
+import { reconcileAlarms } from '../lambdas/core/monitoring/alarm-use-cases.ts';
+import { resumeInFlight } from '../lambdas/core/workflow/workflow-use-cases.ts';
 import {
   ALARM_FUNCTION,
   ESCALATION_FUNCTION,
+  type FunctionDef,
   MONITOR_FUNCTION,
   NOTIFIER_FUNCTION,
+  ROUTES,
   WORKFLOW_FUNCTION,
-} from '../lambdas/http/routes.ts';
+} from '../lambdas/functions/catalog.ts';
+import { type Adapters, compose } from '../lambdas/functions/compose.ts';
+import type { FunctionModule, LambdaHandler } from '../lambdas/functions/define.ts';
+import { ENV, readConfig } from '../lambdas/functions/environment.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { LocalMetricAlarms } from './cloudwatch.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { LocalRouteError, lambdaContext, startGateway } from './gateway.ts';
+import { type Handler, LocalRouteError, lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
 import { createLocalNotifier } from './notifier.ts';
@@ -64,12 +69,12 @@ const LOCAL_WORKFLOW_FUNCTION = 'shipgate-local-workflow';
 const LOCAL_ESCALATION_FUNCTION = 'shipgate-local-escalation';
 const LOCAL_ESCALATION_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:shipgate-local-escalation';
 
-type WorkflowHandler = (payload: unknown, context: Context) => Promise<unknown>;
-
 const LOCAL_REGION = 'us-east-1';
 /** The local stack's alarm name prefix. */
 const LOCAL_ALARM_PREFIX = 'shipgate-local';
 const LOCAL_ALARMS_TOPIC_ARN = 'arn:aws:sns:local:000000000000:shipgate-alarms';
+/** The local release-events topic: the local notifier delivers what is published to it. */
+const LOCAL_EVENTS_TOPIC_ARN = 'arn:aws:sns:local:000000000000:shipgate-events';
 
 /** An alarm notification (the alarm's JSON) as the alarms topic delivers it to its subscriber: an SNS event. */
 function alarmEvent(message: string): SNSEvent {
@@ -130,91 +135,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client.destroy();
     }
 
-    // The release workflow: the shared definition run by aws-local-stepfunctions, its task function the same
-    // module Lambda runs, and a Step Functions endpoint the handlers' SDK client reaches via AWS_ENDPOINT_URL_SFN.
-    const timeScale = options.timeScale ?? 1;
-    let workflowHandler: WorkflowHandler | undefined;
-    const engine = createLocalWorkflowEngine({
-      definition: workflowDefinition(LOCAL_WORKFLOW_FUNCTION),
-      // Time is scaled once, by the core rules that compute every timeout (SHIPGATE_TIME_SCALE below); the
-      // definition has no Wait state of its own to scale.
-      timeScale: 1,
-      resolveHandler: (name) =>
-        name === LOCAL_WORKFLOW_FUNCTION && workflowHandler
-          ? (payload) =>
-              (workflowHandler as WorkflowHandler)(payload, lambdaContext(WORKFLOW_FUNCTION.id, randomUUID(), 30_000))
-          : undefined,
-    });
-    cleanups.push(async () => engine.close());
-    let escalationHandler: WorkflowHandler | undefined;
-    const escalations = createLocalWorkflowEngine({
-      definition: escalationDefinition(LOCAL_ESCALATION_FUNCTION),
-      stateMachineArn: LOCAL_ESCALATION_STATE_MACHINE,
-      timeScale: 1,
-      resolveHandler: (name) =>
-        name === LOCAL_ESCALATION_FUNCTION && escalationHandler
-          ? (payload) =>
-              (escalationHandler as WorkflowHandler)(
-                payload,
-                lambdaContext(ESCALATION_FUNCTION.id, randomUUID(), 30_000),
-              )
-          : undefined,
-    });
-    cleanups.push(async () => escalations.close());
-    const sfn = await startSfnEndpoint({ engines: [engine, escalations] });
-    cleanups.push(() => sfn.close());
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
-      STATE_MACHINE_ARN: engine.stateMachineArn,
-      ESCALATION_STATE_MACHINE_ARN: escalations.stateMachineArn,
-      SHIPGATE_TIME_SCALE: String(timeScale),
-      // The monitor names its alarms `<prefix>-<releaseId>-<triggerId>`; no ALARMS_TOPIC_ARN: the local CloudWatch
-      // (useMetricAlarms below) publishes to the alarm handler itself.
-      SHIPGATE_ALARM_PREFIX: LOCAL_ALARM_PREFIX,
-    });
-    const load = async (entry: string) =>
-      ((await import(pathToFileURL(`${REPO_ROOT}/${entry}`).href)) as { handler: WorkflowHandler }).handler;
-    workflowHandler = await load(WORKFLOW_FUNCTION.entry);
-    escalationHandler = await load(ESCALATION_FUNCTION.entry);
-
     // Notifications: SNS delivery is replaced by the local notifier (an outbox a person can read, and SMTP when
-    // configured); the notifier function itself is the same module Lambda runs, fed by a stream poller.
+    // configured). CloudWatch: the local stand-in keeps the samples and alarms the monitor puts, evaluates them on the
+    // same scaled clock as monitoring windows, and publishes state changes to the alarm handler, one at a time.
+    const timeScale = options.timeScale ?? 1;
     const notifier = createLocalNotifier({ dataDir, smtpUrl: options.smtpUrl, log: options.log });
     cleanups.push(() => notifier.close());
-    useNotifier(notifier);
-    // A stream consumer: the same module Lambda runs, fed by a poller of the table's stream with the filter of its
-    // event source mapping and checkpoints of its own.
-    const consumeStream = async (
-      fn: { readonly id: string; readonly entry: string },
-      filter: (record: Parameters<typeof isMonitorRecord>[0]) => boolean,
-    ): Promise<void> => {
-      const module = (await import(pathToFileURL(`${REPO_ROOT}/${fn.entry}`).href)) as {
-        handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | undefined>;
-      };
-      const poller = await startStreamPoller({
-        name: fn.id,
-        endpoint: dynamodb.endpoint,
-        region: LOCAL_REGION,
-        tableName: String(process.env.RELEASES_TABLE),
-        dataDir,
-        filter: (record) => filter(record as Parameters<typeof isMonitorRecord>[0]),
-        handler: (event) => module.handler(event, lambdaContext(fn.id, randomUUID(), 30_000)),
-        log: options.log,
-      });
-      cleanups.push(() => poller.stop());
-    };
-    await consumeStream(NOTIFIER_FUNCTION, isAuditEventInsert);
-
-    // Alarm notifications: the alarm handler is the same module Lambda runs, handed each message in the SNS event
-    // the alarms topic delivers in AWS, whether the local CloudWatch published it or POST /local/alarms played it.
-    const alarmModule = (await import(pathToFileURL(`${REPO_ROOT}/${ALARM_FUNCTION.entry}`).href)) as {
-      handler: (event: SNSEvent, context: Context) => Promise<void>;
-    };
-    const deliverAlarm = (message: string) =>
-      alarmModule.handler(alarmEvent(message), lambdaContext(ALARM_FUNCTION.id, randomUUID(), 30_000));
-
-    // CloudWatch: the local stand-in keeps the samples and alarms the monitor puts, evaluates them on the same
-    // scaled clock as monitoring windows, and publishes state changes to the alarm handler, one at a time as sent.
+    let deliverAlarm: (message: string) => Promise<void> = async () => undefined;
     let deliveries = Promise.resolve();
     const cloudwatch = new LocalMetricAlarms({
       timeScale,
@@ -231,7 +158,91 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       cloudwatch.close();
       await deliveries;
     });
-    useMetricAlarms(cloudwatch);
+    /** What the local runtime hands every function instead of SNS delivery and CloudWatch. */
+    const adapters: Adapters = { notifier, metricAlarms: cloudwatch };
+
+    // The release workflow: the shared definition run by aws-local-stepfunctions, its task function the same
+    // module Lambda runs, and a Step Functions endpoint the handlers' SDK client reaches via AWS_ENDPOINT_URL_SFN.
+    let workflowHandler: LambdaHandler | undefined;
+    const engine = createLocalWorkflowEngine({
+      definition: workflowDefinition(LOCAL_WORKFLOW_FUNCTION),
+      // Time is scaled once, by the core rules that compute every timeout (SHIPGATE_TIME_SCALE below); the
+      // definition has no Wait state of its own to scale.
+      timeScale: 1,
+      resolveHandler: (name) =>
+        name === LOCAL_WORKFLOW_FUNCTION && workflowHandler
+          ? (payload) =>
+              (workflowHandler as LambdaHandler)(payload, lambdaContext(WORKFLOW_FUNCTION.id, randomUUID(), 30_000))
+          : undefined,
+    });
+    cleanups.push(async () => engine.close());
+    let escalationHandler: LambdaHandler | undefined;
+    const escalations = createLocalWorkflowEngine({
+      definition: escalationDefinition(LOCAL_ESCALATION_FUNCTION),
+      stateMachineArn: LOCAL_ESCALATION_STATE_MACHINE,
+      timeScale: 1,
+      resolveHandler: (name) =>
+        name === LOCAL_ESCALATION_FUNCTION && escalationHandler
+          ? (payload) =>
+              (escalationHandler as LambdaHandler)(payload, lambdaContext(ESCALATION_FUNCTION.id, randomUUID(), 30_000))
+          : undefined,
+    });
+    cleanups.push(async () => escalations.close());
+    const sfn = await startSfnEndpoint({ engines: [engine, escalations] });
+    cleanups.push(() => sfn.close());
+    // The functions read their configuration from the environment when their modules load, as in Lambda. The
+    // topics are named for the configuration's sake: the adapters above stand in for what is published to them.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      [ENV.stateMachineArn]: engine.stateMachineArn,
+      [ENV.escalationStateMachineArn]: escalations.stateMachineArn,
+      [ENV.timeScale]: String(timeScale),
+      [ENV.eventsTopicArn]: LOCAL_EVENTS_TOPIC_ARN,
+      [ENV.alarmsTopicArn]: LOCAL_ALARMS_TOPIC_ARN,
+      // The monitor names its alarms `<prefix>-<releaseId>-<triggerId>`.
+      [ENV.alarmPrefix]: LOCAL_ALARM_PREFIX,
+    });
+    const servicesOf = <D extends FunctionDef>(def: D) => compose(def, readConfig(def, process.env), adapters);
+    /** A function's handler over the local adapters: its module, as Lambda loads its bundle, built with them. */
+    const load = async (def: FunctionDef): Promise<LambdaHandler> => {
+      const module = (await import(pathToFileURL(`${REPO_ROOT}/${def.entry}`).href)) as {
+        fn?: FunctionModule<FunctionDef, LambdaHandler>;
+      };
+      if (module.fn?.def.id !== def.id) throw new Error(`${def.entry} does not define the function ${def.id}`);
+      return module.fn.build(servicesOf(def));
+    };
+    workflowHandler = await load(WORKFLOW_FUNCTION);
+    escalationHandler = await load(ESCALATION_FUNCTION);
+
+    // A stream consumer: the same module Lambda runs, fed by a poller of the table's stream with the filter of its
+    // event source mapping and checkpoints of its own.
+    const consumeStream = async (
+      fn: FunctionDef,
+      filter: (record: Parameters<typeof isMonitorRecord>[0]) => boolean,
+    ): Promise<void> => {
+      const handler = (await load(fn)) as (
+        event: DynamoDBStreamEvent,
+        context: Context,
+      ) => Promise<DynamoDBBatchResponse>;
+      const poller = await startStreamPoller({
+        name: fn.id,
+        endpoint: dynamodb.endpoint,
+        region: LOCAL_REGION,
+        tableName: String(process.env[ENV.releasesTable]),
+        dataDir,
+        filter: (record) => filter(record as Parameters<typeof isMonitorRecord>[0]),
+        handler: (event) => handler(event, lambdaContext(fn.id, randomUUID(), 30_000)),
+        log: options.log,
+      });
+      cleanups.push(() => poller.stop());
+    };
+    await consumeStream(NOTIFIER_FUNCTION, isAuditEventInsert);
+
+    // Alarm notifications: the alarm handler is the same module Lambda runs, handed each message in the SNS event
+    // the alarms topic delivers in AWS, whether the local CloudWatch published it or POST /local/alarms played it.
+    const alarmHandler = (await load(ALARM_FUNCTION)) as (event: SNSEvent, context: Context) => Promise<void>;
+    deliverAlarm = (message: string) =>
+      alarmHandler(alarmEvent(message), lambdaContext(ALARM_FUNCTION.id, randomUUID(), 30_000));
 
     // The monitor: the same module Lambda runs (samples to CloudWatch, alarms kept while a release is in
     // monitoring), fed by a second stream poller with the monitor mapping's filter and checkpoints of its own.
@@ -262,7 +273,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port,
       issuer,
       log: options.log,
-      root: REPO_ROOT,
+      handlerFor: (route) => load(route) as Promise<Handler>,
       localRoutes: [
         { method: 'POST', path: '/local/alarms', handle: raiseAlarm },
         {
@@ -286,15 +297,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await updateInstanceLock(dataDir, { port: gateway.port });
 
     // Executions live in memory: every release still in flight gets a resuming execution, at its stored wait.
-    const resumed = await releasesService().resumeInFlight();
+    const resumed = await resumeInFlight(servicesOf(ROUTES.resumeRelease).releases);
     // The local CloudWatch starts empty and the monitor's checkpoints skip the events already handled: the releases
     // in monitoring get their alarms put again (the others' are deleted, which changes nothing).
+    const { monitoring } = servicesOf(MONITOR_FUNCTION);
     for (const id of resumed) {
-      await monitoringService()
-        .reconcileAlarms(id)
-        .catch((error: unknown) =>
-          options.log(`alarms of ${id} not restored: ${error instanceof Error ? error.message : String(error)}`),
-        );
+      await reconcileAlarms(monitoring, id).catch((error: unknown) =>
+        options.log(`alarms of ${id} not restored: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
     return {
       url: gateway.url,

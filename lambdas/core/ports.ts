@@ -1,8 +1,9 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
 import type { AlarmSpec } from './monitoring/alarms.ts';
-import type { MetricSample } from './monitoring/metrics.ts';
+import type { MetricSample } from './monitoring/samples.ts';
 import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notify/notification.ts';
-import type { AuditEvent, ItemState, Release, ReleaseAggregate, ReleaseStatus, Signoff } from './release/release.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from './release/release.ts';
+import type { ReleaseStatus } from './release/status.ts';
 import type { Template } from './template/template.ts';
 
 /** One page of a listing; `cursor` is opaque and present only when more follows. */
@@ -32,10 +33,10 @@ export interface ReleaseStore {
   /** Writes an item state if the stored item is still at `expectedVersion` (0: never written), with its event. */
   saveItem(releaseId: string, state: ItemState, expectedVersion: number, event: AuditEvent): Promise<void>;
   /**
-   * Writes a sign-off and bumps the release from `release.revision` to `release.revision + 1`, if the stored
-   * release is still at `release.revision`, with its event.
+   * Writes a sign-off with its event, and the release's new revision and time (`release`, already revised), if the
+   * stored release is still at `expectedRevision`.
    */
-  saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void>;
+  saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void>;
   /**
    * Writes a new version of the release header with its events, if the stored header is still at
    * `expectedRevision` (the workflow's transitions, cancellation, rollback requests).

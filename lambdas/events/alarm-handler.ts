@@ -5,22 +5,26 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import { releasesService } from '../http/composition.ts';
-import { logger } from '../http/logger.ts';
+import { onAlarm } from '../core/monitoring/rollback-use-cases.ts';
+import { ALARM_FUNCTION } from '../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { logger } from '../functions/logger.ts';
 import { alarmChangeOf } from './alarm-message.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = middy<SNSEvent, void>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
-    for (const record of event.Records) {
-      const alarm = alarmChangeOf(record.Sns.Message);
-      if (!alarm) {
-        logger.warn('not a CloudWatch alarm notification; dropped', { messageId: record.Sns.MessageId });
-        continue;
+export const fn = defineFunction(ALARM_FUNCTION, ({ releases }) =>
+  middy<SNSEvent, void>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      for (const record of event.Records) {
+        const alarm = alarmChangeOf(record.Sns.Message);
+        if (!alarm) {
+          logger.warn('not a CloudWatch alarm notification; dropped', { messageId: record.Sns.MessageId });
+          continue;
+        }
+        const outcomes = await onAlarm(releases, alarm);
+        logger.info('alarm handled', { alarm: alarm.name, state: alarm.state, outcomes });
       }
-      const outcomes = await releases.onAlarm(alarm);
-      logger.info('alarm handled', { alarm: alarm.name, state: alarm.state, outcomes });
-    }
-  });
+    }),
+);
+
+export const handler = lambdaHandler(fn);

@@ -4,12 +4,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { MonitoringService } from '../core/monitoring/alarm-use-cases.ts';
-import type { MetricSample } from '../core/monitoring/metrics.ts';
-import { MetricUnit } from '../core/template/template.ts';
-import { logger } from '../http/logger.ts';
-import { monitoringService } from './monitor-composition.ts';
-import { isMonitorRecord } from './stream-filter.ts';
+import { monitorRecordOf } from '../adapters/dynamodb/stream-records.ts';
+import type { AlarmReconciliation, MonitoringContext } from '../core/monitoring/alarm-use-cases.ts';
+import { forwardSamples, reconcileAlarms } from '../core/monitoring/alarm-use-cases.ts';
+import type { MetricSample } from '../core/monitoring/samples.ts';
+import { MONITOR_FUNCTION } from '../functions/catalog.ts';
+import { cloudWatchAlarms } from '../functions/cloudwatch.ts';
+import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { logger } from '../functions/logger.ts';
 
 /** One thing the monitor does for a batch, with the sequence number of the first record it covers. */
 export type MonitorStep =
@@ -20,33 +22,6 @@ export type MonitorStep =
 export interface IgnoredRecord {
   readonly sequenceNumber?: string | undefined;
   readonly reason: string;
-}
-
-type Image = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
-
-const RELEASE_KEY = 'REL#';
-
-/** The release id of a row's partition key `REL#<id>`, if it is one. */
-const releaseOfKey = (pk: string | undefined): string | undefined =>
-  pk?.startsWith(RELEASE_KEY) && pk.length > RELEASE_KEY.length ? pk.slice(RELEASE_KEY.length) : undefined;
-
-/**
- * The sample a sample row holds (see the release store's saveSamples: `pk` REL#<id>, attributes name, value, unit?,
- * at), or why it holds none. The value is read from its number string rather than unmarshalled, so a large one stays
- * a number instead of becoming a BigInt or an error.
- */
-export function sampleRow(image: Image): { releaseId: string; sample: MetricSample } | { reason: string } {
-  const releaseId = releaseOfKey(image.pk?.S);
-  if (!releaseId) return { reason: 'no release key' };
-  const name = image.name?.S;
-  const at = image.at?.S;
-  const value = image.value?.N === undefined ? Number.NaN : Number(image.value.N);
-  if (!name || !at || Number.isNaN(value)) return { reason: 'not a sample (name, value and at are required)' };
-  const unit = image.unit?.S;
-  if (unit === undefined) return { releaseId, sample: { name, value, at } };
-  const parsed = MetricUnit.safeParse(unit);
-  if (!parsed.success) return { reason: `unknown unit ${unit}` };
-  return { releaseId, sample: { name, value, unit: parsed.data, at } };
 }
 
 /**
@@ -61,44 +36,49 @@ export function monitorSteps(records: readonly DynamoDBRecord[]): { steps: Monit
   const samplesOf = new Map<string, MetricSample[]>();
   const reconciled = new Set<string>();
   for (const record of records) {
-    const image = record.dynamodb?.NewImage;
-    if (!image || !isMonitorRecord(record as Parameters<typeof isMonitorRecord>[0])) continue;
-    const first = record.dynamodb?.SequenceNumber;
-    if (image.kind?.S === 'sample') {
-      const row = sampleRow(image);
-      if ('reason' in row) {
-        ignored.push({ sequenceNumber: first, reason: row.reason });
-        continue;
-      }
-      const known = samplesOf.get(row.releaseId);
-      if (known) known.push(row.sample);
+    const read = monitorRecordOf(record);
+    if (!read) continue;
+    const first = read.sequenceNumber;
+    if (read.kind === 'unreadable') {
+      ignored.push({ sequenceNumber: first, reason: read.reason });
+      continue;
+    }
+    if (read.kind === 'sample') {
+      const known = samplesOf.get(read.releaseId);
+      if (known) known.push(read.sample);
       else {
-        const samples = [row.sample];
-        samplesOf.set(row.releaseId, samples);
-        steps.push({ kind: 'samples', releaseId: row.releaseId, samples, ...(first ? { first } : {}) });
+        const samples = [read.sample];
+        samplesOf.set(read.releaseId, samples);
+        steps.push({ kind: 'samples', releaseId: read.releaseId, samples, ...(first ? { first } : {}) });
       }
       continue;
     }
-    const releaseId = image.releaseId?.S || releaseOfKey(image.pk?.S);
-    if (!releaseId) {
-      ignored.push({ sequenceNumber: first, reason: 'audit event without a release id' });
-      continue;
-    }
-    if (reconciled.has(releaseId)) continue;
-    reconciled.add(releaseId);
-    steps.push({ kind: 'alarms', releaseId, ...(first ? { first } : {}) });
+    if (reconciled.has(read.releaseId)) continue;
+    reconciled.add(read.releaseId);
+    steps.push({ kind: 'alarms', releaseId: read.releaseId, ...(first ? { first } : {}) });
   }
   return { steps, ignored };
 }
 
+/** What the monitor does for each step: the monitoring use cases (a test's fakes, or the function's own). */
+export interface MonitorUseCases {
+  forwardSamples(releaseId: string, samples: readonly MetricSample[]): Promise<number>;
+  reconcileAlarms(releaseId: string): Promise<AlarmReconciliation>;
+}
+
+/** The monitoring use cases over a monitoring context. */
+export const monitorUseCases = (ctx: MonitoringContext): MonitorUseCases => ({
+  forwardSamples: (releaseId, samples) => forwardSamples(ctx, releaseId, samples),
+  reconcileAlarms: (releaseId) => reconcileAlarms(ctx, releaseId),
+});
+
 /**
- * The monitor's handler over a monitoring service (the container's in Lambda; a test's over in-memory fakes). Steps
- * run one after another; the first that fails is reported by its first record and ends the batch, and Lambda
- * retries from the lowest reported record. The steps after it and the records they cover come back with the retry,
- * and steps before it that come back run again: reconciling is idempotent, and a datapoint may reach CloudWatch twice
- * (the stream delivers at least once).
+ * The monitor's handler over the monitoring use cases. Steps run one after another; the first that fails is reported
+ * by its first record and ends the batch, and Lambda retries from the lowest reported record. The steps after it and
+ * the records they cover come back with the retry, and steps before it that come back run again: reconciling is
+ * idempotent, and a datapoint may reach CloudWatch twice (the stream delivers at least once).
  */
-export function monitorHandler(monitoring: Pick<MonitoringService, 'forwardSamples' | 'reconcileAlarms'>) {
+export function monitorHandler(monitoring: MonitorUseCases) {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
@@ -138,4 +118,7 @@ export function monitorHandler(monitoring: Pick<MonitoringService, 'forwardSampl
     });
 }
 
-export const handler = monitorHandler(monitoringService());
+export const fn = defineFunction(MONITOR_FUNCTION, ({ monitoring }) => monitorHandler(monitorUseCases(monitoring)));
+
+// The monitor alone brings the CloudWatch client, so no other function loads it at a cold start.
+export const handler = lambdaHandler(fn, (config) => ({ metricAlarms: cloudWatchAlarms(config) }));

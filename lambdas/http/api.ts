@@ -9,8 +9,8 @@ import type { z } from 'zod';
 import type { Actor } from '../core/auth/actor.ts';
 import type { FieldIssue } from '../core/errors.ts';
 import { ValidationFailed } from '../core/errors.ts';
+import { logger } from '../functions/logger.ts';
 import { actorOf } from './identity.ts';
-import { logger } from './logger.ts';
 import { PayloadTooLarge, problemJson } from './problem.ts';
 
 /** Largest request body accepted, in bytes (256 KiB). */

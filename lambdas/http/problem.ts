@@ -11,7 +11,7 @@ import {
   Unauthenticated,
   ValidationFailed,
 } from '../core/errors.ts';
-import { logger } from './logger.ts';
+import { logger } from '../functions/logger.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

@@ -1,7 +1,7 @@
 // Input schemas of the HTTP API: strict (unknown fields are errors) and bounded (every string and array has a limit).
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '../core/notify/notification.ts';
-import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release/release.ts';
+import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release/status.ts';
 import { MetricUnit } from '../core/template/template.ts';
 
 const slug = z

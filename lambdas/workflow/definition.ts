@@ -1,7 +1,7 @@
 // The one definition of the release state machine (Amazon States Language). CDK deploys it with the workflow
 // function's ARN substituted for ${WorkflowFunctionArn}; the local runtime runs the same object in
 // aws-local-stepfunctions with a local name substituted. The loop is "decide, wait, decide": every decision
-// (which phase, step or window is next, what a timeout or rollback means) is made by lambdas/core/workflow.ts.
+// (which phase, step or window is next, what a timeout or rollback means) is made by lambdas/core/workflow/workflow.ts.
 
 /** The placeholder CDK's definitionSubstitutions and the local runtime replace with the workflow function. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation definition substitution, not a JS template

@@ -1,6 +1,6 @@
 // The one definition of the escalation state machine: page a level, wait for an acknowledgement as long as the
 // template's interval, page the next level on timeout, stop when someone acknowledges or the chain is exhausted.
-// Like the release workflow, it only loops; lambdas/core/escalation.ts decides what each step means.
+// Like the release workflow, it only loops; lambdas/core/workflow/escalation.ts decides what each step means.
 import { ROLLBACK_TRIGGERED } from '../core/workflow/workflow.ts';
 
 /** The placeholder CDK's definitionSubstitutions and the local runtime replace with the escalation function. */

@@ -2,12 +2,15 @@
 // (keep the token POST /releases/{id}/acknowledge answers). Thin: the rules are in core/escalation.ts.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { releasesService } from '../http/composition.ts';
-import { logger } from '../http/logger.ts';
+import { ESCALATION_FUNCTION } from '../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { logger } from '../functions/logger.ts';
 import { type EscalationTaskResult, runEscalationTask } from './escalation-task.ts';
 
-const releases = releasesService({ workflow: 'task' });
+export const fn = defineFunction(ESCALATION_FUNCTION, ({ releases }) =>
+  middy<unknown, EscalationTaskResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((payload) => runEscalationTask(releases, payload)),
+);
 
-export const handler = middy<unknown, EscalationTaskResult>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler((payload) => runEscalationTask(releases, payload));
+export const handler = lambdaHandler(fn);

@@ -2,12 +2,15 @@
 // (keep the callback token of a wait). Thin: validation and one use case each; the rules are in core/workflow.ts.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { releasesService } from '../http/composition.ts';
-import { logger } from '../http/logger.ts';
+import { WORKFLOW_FUNCTION } from '../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { logger } from '../functions/logger.ts';
 import { runWorkflowTask, type WorkflowTaskResult } from './task.ts';
 
-const releases = releasesService({ workflow: 'task' });
+export const fn = defineFunction(WORKFLOW_FUNCTION, ({ releases }) =>
+  middy<unknown, WorkflowTaskResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((payload) => runWorkflowTask(releases, payload)),
+);
 
-export const handler = middy<unknown, WorkflowTaskResult>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler((payload) => runWorkflowTask(releases, payload));
+export const handler = lambdaHandler(fn);

@@ -1,6 +1,8 @@
 // The input of the state machine's task function, as the definition's Parameters send it.
 import { z } from 'zod';
+import type { ReleaseContext } from '../core/release/context.ts';
 import type { Next } from '../core/workflow/workflow.ts';
+import { awaitCallback, decide } from '../core/workflow/workflow-use-cases.ts';
 
 const releaseId = z.string().min(1).max(128);
 
@@ -21,16 +23,10 @@ export type WorkflowTask = z.infer<typeof WorkflowTask>;
 
 export type WorkflowTaskResult = Next | { readonly stored: true };
 
-/** What the task function does with a task: the decide and await use cases of the releases service. */
-export interface WorkflowUseCases {
-  decide(releaseId: string, outcome: z.infer<typeof Outcome>, executionId: string): Promise<Next>;
-  awaitCallback(releaseId: string, waitId: string, taskToken: string): Promise<void>;
-}
-
 /** Runs one task; a malformed task input is a bug in the definition, so it fails the task loudly. */
-export async function runWorkflowTask(useCases: WorkflowUseCases, payload: unknown): Promise<WorkflowTaskResult> {
+export async function runWorkflowTask(releases: ReleaseContext, payload: unknown): Promise<WorkflowTaskResult> {
   const task = WorkflowTask.parse(payload);
-  if (task.action === 'decide') return useCases.decide(task.releaseId, task.outcome, task.executionId);
-  await useCases.awaitCallback(task.releaseId, task.waitId, task.taskToken);
+  if (task.action === 'decide') return decide(releases, task.releaseId, task.outcome, task.executionId);
+  await awaitCallback(releases, task.releaseId, task.waitId, task.taskToken);
   return { stored: true };
 }

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ITEM_STATUSES, RELEASE_STATUSES } from '../../lambdas/core/release/release.ts';
-import type { RouteDef } from '../../lambdas/http/routes.ts';
-import { routes } from '../../lambdas/http/routes.ts';
+import { ITEM_STATUSES, RELEASE_STATUSES } from '../../lambdas/core/release/status.ts';
+import type { RouteDef } from '../../lambdas/functions/catalog.ts';
+import { routes } from '../../lambdas/functions/catalog.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
 import {
   type ApiResponse,

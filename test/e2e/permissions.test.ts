@@ -1,9 +1,9 @@
 // The permission matrix over the local HTTP API: every route of the route table times every kind of caller, each
-// cell's expected answer written down as data (from the rules in lambdas/core/permissions.ts and the route semantics).
+// cell's expected answer written down as data (from the rules in lambdas/core/auth/permissions.ts and the route semantics).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RouteDef } from '../../lambdas/http/routes.ts';
-import { routes } from '../../lambdas/http/routes.ts';
+import type { RouteDef } from '../../lambdas/functions/catalog.ts';
+import { routes } from '../../lambdas/functions/catalog.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
 import {
   type ApiResponse,
@@ -432,7 +432,7 @@ describe('the permission matrix: every route times every caller', () => {
     assert.deepEqual(
       [...new Set(MATRIX.map(([route]) => route))].sort(),
       routes.map((route) => route.id).sort(),
-      'the matrix must have rows for exactly the routes of lambdas/http/routes.ts',
+      'the matrix must have rows for exactly the routes of lambdas/functions/catalog.ts',
     );
     for (const [route, on, , cells] of MATRIX) {
       assert.equal(cells.length, CALLERS.length, `${route} ${JSON.stringify(on)}`);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JWK, JWTPayload } from 'jose';
 import { importJWK, SignJWT } from 'jose';
-import type { RouteDef } from '../../lambdas/http/routes.ts';
-import { routes } from '../../lambdas/http/routes.ts';
+import type { RouteDef } from '../../lambdas/functions/catalog.ts';
+import { routes } from '../../lambdas/functions/catalog.ts';
 import type { LocalIssuer } from '../../local/issuer.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
 import {

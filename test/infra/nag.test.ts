@@ -8,7 +8,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { FeaturePlan, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { routes } from '../../lambdas/http/routes.ts';
+import { routes } from '../../lambdas/functions/catalog.ts';
 import { applyNag } from '../../lib/nag.ts';
 import { ShipgateStack, type ShipgateStackProps } from '../../lib/shipgate-stack.ts';
 

@@ -15,10 +15,9 @@ import {
   MONITOR_FUNCTION,
   NOTIFIER_FUNCTION,
   type RouteDef,
-  routeEntry,
   routes,
   WORKFLOW_FUNCTION,
-} from '../../lambdas/http/routes.ts';
+} from '../../lambdas/functions/catalog.ts';
 import type { ShipgateFunction } from '../../lib/function.ts';
 import { ShipgateStack } from '../../lib/shipgate-stack.ts';
 import { logicalIdIn, noBundling, propsOf, type Resource, resourcesIn, type Statement } from '../support/cdk.ts';
@@ -76,7 +75,7 @@ interface Deployed {
  * notifier, the alarm rollback function and the monitor.
  */
 const deployedFunctions = (): Deployed[] => [
-  ...routes.map((route) => ({ id: route.id, entry: routeEntry(route), tables: route.tables, fn: functionOf(route) })),
+  ...routes.map((route) => ({ id: route.id, entry: route.entry, tables: route.tables, fn: functionOf(route) })),
   {
     id: WORKFLOW_FUNCTION.id,
     entry: WORKFLOW_FUNCTION.entry,

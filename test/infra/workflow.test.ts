@@ -9,7 +9,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { ESCALATION_FUNCTION, routes, WORKFLOW_FUNCTION } from '../../lambdas/http/routes.ts';
+import { ESCALATION_FUNCTION, routes, WORKFLOW_FUNCTION } from '../../lambdas/functions/catalog.ts';
 import {
   ROLLBACK_STEP_FAILED,
   ROLLBACK_TRIGGERED,

@@ -7,7 +7,9 @@ import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-stor
 import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
-import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
+import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
+import { createRelease, getRelease, listEvents, listReleases } from '../../lambdas/core/release/release-use-cases.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { ensureTables } from '../../local/tables.ts';
 import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
@@ -59,7 +61,7 @@ describe('DynamoDB release store', () => {
   let client: DynamoDBClient;
   let tableName: string;
   let store: DynamoReleaseStore;
-  let service: ReturnType<typeof makeReleasesService>;
+  let service: ReleaseContext;
   const templates = [testTemplate(), wideTemplate()];
 
   before(async () => {
@@ -72,7 +74,7 @@ describe('DynamoDB release store', () => {
     const bindings = await ensureTables(client, [releasesTable], `it-${uniqueTableSuffix()}`);
     tableName = bindings[releasesTable.envVar] ?? '';
     store = new DynamoReleaseStore({ client, tableName });
-    service = makeReleasesService({
+    service = releaseContext({
       store,
       templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
       clock: systemClock,
@@ -87,13 +89,13 @@ describe('DynamoDB release store', () => {
   });
 
   it('reads a whole release (header, snapshot, items, sign-offs) in one Query page and no events', async () => {
-    const { id } = await service.createRelease(rita, {
+    const { id } = await createRelease(service, rita, {
       templateId: 'test-template',
       name: 'one query',
       version: '1.0.0',
     });
-    await service.updateItem(user('quinn', ['qa-lead']), id, 'changelog', { status: 'done' });
-    await service.recordSignoff(user('quinn', ['qa-lead']), id, {
+    await updateItem(service, user('quinn', ['qa-lead']), id, 'changelog', { status: 'done' });
+    await recordSignoff(service, user('quinn', ['qa-lead']), id, {
       gate: 'pre-release',
       role: 'qa-lead',
       decision: 'approve',
@@ -119,13 +121,13 @@ describe('DynamoDB release store', () => {
     const created: string[] = [];
     for (let n = 0; n < 5; n += 1) {
       created.push(
-        (await service.createRelease(rita, { templateId: 'test-template', name: `r${n}`, version: `0.${n}` })).id,
+        (await createRelease(service, rita, { templateId: 'test-template', name: `r${n}`, version: `0.${n}` })).id,
       );
     }
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await service.listReleases(rita, { status: 'PRE_RELEASE', limit: 2, cursor });
+      const page = await listReleases(service, rita, { status: 'PRE_RELEASE', limit: 2, cursor });
       assert.ok(page.items.length <= 2);
       seen.push(...page.items.map((release) => release.id));
       cursor = page.cursor;
@@ -143,7 +145,7 @@ describe('DynamoDB release store', () => {
   });
 
   it('writes an item change and its event together or not at all', async () => {
-    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'atomic', version: '1' });
+    const { id } = await createRelease(service, rita, { templateId: 'test-template', name: 'atomic', version: '1' });
     const doc = DynamoDBDocumentClient.from(client);
     // An event row that already exists makes the event's condition fail: the item must not change either.
     await doc.send(new PutCommand({ TableName: tableName, Item: { pk: `REL#${id}`, sk: 'E#clash', kind: 'event' } }));
@@ -163,7 +165,7 @@ describe('DynamoDB release store', () => {
   });
 
   it('refuses a sign-off against a stale revision and writes nothing', async () => {
-    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'stale', version: '1' });
+    const { id } = await createRelease(service, rita, { templateId: 'test-template', name: 'stale', version: '1' });
     const agg = await store.load(id);
     assert.ok(agg);
     const signoff = {
@@ -182,7 +184,7 @@ describe('DynamoDB release store', () => {
       data: {},
     };
     const before = (await store.listEvents(id, { limit: 10 })).items.length;
-    await assert.rejects(store.saveSignoff({ ...agg.release, revision: 7 }, signoff, event), StaleVersion);
+    await assert.rejects(store.saveSignoff({ ...agg.release, revision: 8 }, 7, signoff, event), StaleVersion);
     const after = await store.load(id);
     assert.equal(after?.signoffs.size, 0);
     assert.equal(after?.release.revision, 1);
@@ -191,7 +193,7 @@ describe('DynamoDB release store', () => {
   });
 
   it('keeps a task token only for the wait the release is in, and no header write loses it', async () => {
-    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'tokens', version: '1' });
+    const { id } = await createRelease(service, rita, { templateId: 'test-template', name: 'tokens', version: '1' });
     const agg = await store.load(id);
     const waitId = agg?.release.wait?.id;
     assert.ok(agg && waitId, 'a new release waits at its first gate');
@@ -213,7 +215,7 @@ describe('DynamoDB release store', () => {
   });
 
   it('refuses a header written against a stale revision, with its events', async () => {
-    const { id } = await service.createRelease(rita, {
+    const { id } = await createRelease(service, rita, {
       templateId: 'test-template',
       name: 'stale header',
       version: '1',
@@ -238,22 +240,22 @@ describe('DynamoDB release store', () => {
   });
 
   it('keeps every one of 50 concurrent item changes and 20 concurrent sign-offs, each with its event', async () => {
-    const { id } = await service.createRelease(rita, { templateId: 'wide', name: 'busy', version: '3.0.0' });
+    const { id } = await createRelease(service, rita, { templateId: 'wide', name: 'busy', version: '3.0.0' });
     const worker = user('wes', ['qa-lead']);
     await Promise.all([
-      ...Array.from({ length: 50 }, (_, n) => service.updateItem(worker, id, `item-${n + 1}`, { status: 'done' })),
+      ...Array.from({ length: 50 }, (_, n) => updateItem(service, worker, id, `item-${n + 1}`, { status: 'done' })),
       ...roles.map((role) =>
-        service.recordSignoff(user(`signer-${role}`, [role]), id, { gate: 'pre-release', role, decision: 'approve' }),
+        recordSignoff(service, user(`signer-${role}`, [role]), id, { gate: 'pre-release', role, decision: 'approve' }),
       ),
     ]);
-    const view = await service.getRelease(rita, id);
+    const view = await getRelease(service, rita, id);
     assert.equal(view.phases[0]?.progress.byStatus.done, 50);
     assert.deepEqual(view.waitingFor?.missingSignoffs, []);
     assert.equal(view.revision, 21);
     const events: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await service.listEvents(rita, id, { limit: 30, cursor });
+      const page = await listEvents(service, rita, id, { limit: 30, cursor });
       events.push(...page.items.map((event) => event.type));
       cursor = page.cursor;
     } while (cursor);
@@ -262,11 +264,11 @@ describe('DynamoDB release store', () => {
   });
 
   it('lets exactly one of concurrent changes with the same expectedVersion win', async () => {
-    const { id } = await service.createRelease(rita, { templateId: 'test-template', name: 'race', version: '1' });
+    const { id } = await createRelease(service, rita, { templateId: 'test-template', name: 'race', version: '1' });
     const worker = user('wes', ['qa-lead']);
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, n) =>
-        service.updateItem(worker, id, 'changelog', {
+        updateItem(service, worker, id, 'changelog', {
           status: 'done',
           evidence: { note: `writer ${n}` },
           expectedVersion: 0,

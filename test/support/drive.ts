@@ -1,7 +1,7 @@
 // Driving releases through the local HTTP API as a team would: read what a release waits for, do it, repeat.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import type { ReleaseStatus } from '../../lambdas/core/release/release.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
 import type { ReleaseView } from '../../lambdas/core/release/view.ts';
 import { api, type LocalProcess, removeDataDir, startLocalProcess, tempDataDir, tokenFor } from './local-process.ts';
 

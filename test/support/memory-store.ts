@@ -1,16 +1,10 @@
 // An in-memory ReleaseStore with the same conditional, all-or-nothing semantics as the DynamoDB one, for unit tests.
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../lambdas/core/ports.ts';
-import type {
-  AuditEvent,
-  ItemState,
-  Release,
-  ReleaseAggregate,
-  ReleaseStatus,
-  Signoff,
-} from '../../lambdas/core/release/release.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release/release.ts';
 import { signoffKey } from '../../lambdas/core/release/release.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 
 interface Stored {
@@ -78,11 +72,11 @@ export class MemoryReleaseStore implements ReleaseStore {
     stored.events.push(clone(event));
   }
 
-  async saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void> {
+  async saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void> {
     await this.beforeWrite?.();
     const stored = this.#stored(release.id);
-    if (stored.release.revision !== release.revision) throw new StaleVersion('release changed');
-    stored.release = { ...stored.release, revision: release.revision + 1, updatedAt: signoff.at };
+    if (stored.release.revision !== expectedRevision) throw new StaleVersion('release changed');
+    stored.release = { ...stored.release, revision: release.revision, updatedAt: release.updatedAt };
     stored.signoffs.set(signoffKey(signoff.gate, signoff.role), clone(signoff));
     stored.events.push(clone(event));
   }

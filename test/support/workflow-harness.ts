@@ -2,7 +2,7 @@
 // store: the whole workflow without DynamoDB or HTTP, for fast tests of the transitions.
 
 import type { WorkflowEngine } from '../../lambdas/core/ports.ts';
-import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { workflowDefinition } from '../../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../../lambdas/workflow/escalation-definition.ts';
@@ -68,7 +68,7 @@ export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalW
 
 export function workflowHarness(templates: readonly Template[], options: { timeScale?: number } = {}) {
   const store = new MemoryReleaseStore();
-  const useCases: { current?: ReturnType<typeof makeReleasesService> } = {};
+  const useCases: { current?: ReleaseContext } = {};
   const engine = createLocalWorkflowEngine({
     definition: workflowDefinition(FUNCTION),
     resolveHandler: (name) => {
@@ -87,7 +87,7 @@ export function workflowHarness(templates: readonly Template[], options: { timeS
     },
     timeScale: 1,
   });
-  const service = makeReleasesService({
+  const service = releaseContext({
     store,
     templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
     clock: { now: () => new Date() },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
 import { alarmName, alarmNames, alarmSpecs, cloudWatchSamples } from '../../lambdas/core/monitoring/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { MetricCondition, Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { testTemplate } from '../support/fixtures.ts';

@@ -17,7 +17,7 @@ import type { CloudWatchSender } from '../../lambdas/adapters/cloudwatch/cloudwa
 import { CloudWatchMetricAlarms } from '../../lambdas/adapters/cloudwatch/cloudwatch-alarms.ts';
 import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
 import { alarmSpecs } from '../../lambdas/core/monitoring/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { Comparison } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 

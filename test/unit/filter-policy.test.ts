@@ -12,7 +12,7 @@ import {
 } from '../../lambdas/core/notify/filter-policy.ts';
 import type { FilterPolicy, MessageAttributes, NotificationType } from '../../lambdas/core/notify/notification.ts';
 import { messageAttributes, NOTIFICATION_TYPES } from '../../lambdas/core/notify/notification.ts';
-import { notificationsFor } from '../../lambdas/core/notify/notify-rules.ts';
+import { notificationsFor } from '../../lambdas/core/notify/routing.ts';
 import type { ReleaseAggregate } from '../../lambdas/core/release/release.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
-import type { AlarmState, MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { AlarmState } from '../../lambdas/core/monitoring/evaluation.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import { alarmChangeOf } from '../../lambdas/events/alarm-message.ts';
 import { LocalMetricAlarms } from '../../local/cloudwatch.ts';
 

@@ -1,17 +1,12 @@
 // Metric evaluation rules: CloudWatch-like trigger alarms, metric items and window reports, on ToolBoxAI's real template.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MetricSample, TreatMissingData } from '../../lambdas/core/monitoring/metrics.ts';
-import {
-  breaches,
-  captureBaseline,
-  evaluateCondition,
-  evaluateMetricItems,
-  evaluateTriggers,
-  percentile,
-  ruleFor,
-  windowReport,
-} from '../../lambdas/core/monitoring/metrics.ts';
+import type { TreatMissingData } from '../../lambdas/core/monitoring/evaluation.ts';
+import { evaluateCondition, percentile, ruleFor } from '../../lambdas/core/monitoring/evaluation.ts';
+import { windowReport } from '../../lambdas/core/monitoring/report.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
+import { evaluateMetricItems } from '../../lambdas/core/monitoring/targets.ts';
+import { breaches, captureBaseline, evaluateTriggers } from '../../lambdas/core/monitoring/triggers.ts';
 import type { MetricCondition, MetricUnit, RollbackTrigger, Template } from '../../lambdas/core/template/template.ts';
 import { MetricCondition as MetricConditionSchema } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';

@@ -5,29 +5,23 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { makeMonitoringService } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
 import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { MetricAlarms } from '../../lambdas/core/ports.ts';
 import type { Release } from '../../lambdas/core/release/release.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
 
-// The module builds the container's monitoring service when it loads: configure it as the stack would, with
-// CloudWatch replaced, and keep the logger quiet.
+// Loading the module reads the monitor's configuration, as at a cold start: configure it as the stack would, and
+// keep the logger quiet.
 Object.assign(process.env, {
   RELEASES_TABLE: 'shipgate-test',
   SHIPGATE_ALARM_PREFIX: 'sg',
+  ALARMS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:alarms',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
-const { useMetricAlarms } = await import('../../lambdas/events/monitor-composition.ts');
-const unused: MetricAlarms = {
-  putSamples: () => Promise.reject(new Error('not this one')),
-  putAlarms: () => Promise.reject(new Error('not this one')),
-  deleteAlarms: () => Promise.reject(new Error('not this one')),
-};
-useMetricAlarms(unused);
-const { monitorHandler, monitorSteps, sampleRow } = await import('../../lambdas/events/monitor.ts');
+const { monitorHandler, monitorSteps, monitorUseCases } = await import('../../lambdas/events/monitor.ts');
+const { sampleRow } = await import('../../lambdas/adapters/dynamodb/stream-records.ts');
 
 const toolbox = findBuiltInTemplate('toolboxai-v1');
 assert.ok(toolbox);
@@ -243,7 +237,7 @@ describe('monitor handler', () => {
   });
 
   it('puts the batch samples in their conditions units and the alarms of a release entering monitoring', async () => {
-    const handler = monitorHandler(makeMonitoringService({ store, alarms, alarmPrefix: 'sg' }));
+    const handler = monitorHandler(monitorUseCases({ store, alarms, alarmPrefix: 'sg' }));
     const result = await handler(
       event(
         sampleRecord('rel1', { name: 'api.latency.p95', value: 0.7, unit: 'Seconds', at: AT }),
@@ -265,7 +259,7 @@ describe('monitor handler', () => {
     const stored = store.releases.get('rel1');
     assert.ok(stored);
     stored.release = { ...stored.release, status: 'CONFIRMING' };
-    const handler = monitorHandler(makeMonitoringService({ store, alarms, alarmPrefix: 'sg' }));
+    const handler = monitorHandler(monitorUseCases({ store, alarms, alarmPrefix: 'sg' }));
     const result = await handler(event(eventRecord('rel1', 'phase.entered')), context);
     assert.deepEqual(result, { batchItemFailures: [] });
     assert.equal(alarms.alarms.size, 0);

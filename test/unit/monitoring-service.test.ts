@@ -3,11 +3,13 @@
 // the units of the template's conditions.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { makeMonitoringService } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
+import type { MonitoringContext } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
+import { forwardSamples, reconcileAlarms } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
 import type { AlarmSpec } from '../../lambdas/core/monitoring/alarms.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { MetricAlarms } from '../../lambdas/core/ports.ts';
-import type { Release, ReleaseStatus } from '../../lambdas/core/release/release.ts';
+import type { Release } from '../../lambdas/core/release/release.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { testTemplate } from '../support/fixtures.ts';
@@ -71,12 +73,12 @@ const memory = (value: number, at: string): MetricSample => ({ name: 'memory.usa
 describe('monitoring service', () => {
   let store: MemoryReleaseStore;
   let alarms: RecordingAlarms;
-  let monitoring: ReturnType<typeof makeMonitoringService>;
+  let monitoring: MonitoringContext;
 
   beforeEach(() => {
     store = new MemoryReleaseStore();
     alarms = new RecordingAlarms();
-    monitoring = makeMonitoringService({ store, alarms, alarmPrefix: 'sg' });
+    monitoring = { store, alarms, alarmPrefix: 'sg' };
   });
 
   /** Puts the release in the store, with samples saved before and after production deployment started. */
@@ -91,7 +93,7 @@ describe('monitoring service', () => {
         memory(400, '2026-11-21T09:50:00.000Z'),
         memory(600, '2026-11-21T09:55:00.000Z'),
       ]);
-      const done = await monitoring.reconcileAlarms('rel1');
+      const done = await reconcileAlarms(monitoring, 'rel1');
       assert.equal(done.monitoring, true);
       assert.deepEqual([...alarms.alarms.keys()], ALL_NAMES);
       assert.deepEqual(done.deleted, []);
@@ -106,7 +108,7 @@ describe('monitoring service', () => {
         // During monitoring: the very memory the trigger watches, not part of "normal".
         memory(5000, '2026-11-21T10:05:00.000Z'),
       ]);
-      await monitoring.reconcileAlarms('rel1');
+      await reconcileAlarms(monitoring, 'rel1');
       const alarm = alarms.alarms.get('sg-rel1-memory-usage-2x-normal');
       assert.equal(alarm?.threshold, 1000, '2 x the average 500 of the two pre-production samples');
       assert.equal(alarm?.unit, undefined);
@@ -114,14 +116,14 @@ describe('monitoring service', () => {
 
     it('skips a baseline-relative trigger without pre-production samples and deletes its alarm from before', async () => {
       await given(releaseOf('MONITORING'), toolbox, [memory(500, '2026-11-21T09:55:00.000Z')]);
-      await monitoring.reconcileAlarms('rel1');
+      await reconcileAlarms(monitoring, 'rel1');
       assert.ok(alarms.alarms.has('sg-rel1-memory-usage-2x-normal'));
 
       // Same release, now without a baseline (the samples are gone): the alarm must not outlive its reason.
       const stored = store.releases.get('rel1');
       assert.ok(stored);
       stored.samples = [memory(500, '2026-11-21T10:05:00.000Z')];
-      const done = await monitoring.reconcileAlarms('rel1');
+      const done = await reconcileAlarms(monitoring, 'rel1');
       assert.deepEqual(
         done.skipped.map((skip) => skip.triggerId),
         ['memory-usage-2x-normal'],
@@ -135,7 +137,7 @@ describe('monitoring service', () => {
       await given(releaseOf('MONITORING', { productionStartedAt: undefined }), toolbox, [
         memory(500, '2026-11-21T09:55:00.000Z'),
       ]);
-      const done = await monitoring.reconcileAlarms('rel1');
+      const done = await reconcileAlarms(monitoring, 'rel1');
       assert.deepEqual(
         done.skipped.map((skip) => skip.triggerId),
         ['memory-usage-2x-normal'],
@@ -153,12 +155,12 @@ describe('monitoring service', () => {
     ] as const) {
       it(`deletes every alarm of the release once it is ${status}`, async () => {
         await given(releaseOf('MONITORING'), toolbox, [memory(500, '2026-11-21T09:55:00.000Z')]);
-        await monitoring.reconcileAlarms('rel1');
+        await reconcileAlarms(monitoring, 'rel1');
         assert.equal(alarms.alarms.size, 6);
         const stored = store.releases.get('rel1');
         assert.ok(stored);
         stored.release = releaseOf(status);
-        const done = await monitoring.reconcileAlarms('rel1');
+        const done = await reconcileAlarms(monitoring, 'rel1');
         assert.equal(done.monitoring, false);
         assert.deepEqual(done.deleted, ALL_NAMES);
         assert.deepEqual(done.put, []);
@@ -169,20 +171,20 @@ describe('monitoring service', () => {
 
     it('deletes the names again when asked again (a missing alarm is no error), and puts nothing', async () => {
       await given(releaseOf('COMPLETED'));
-      await monitoring.reconcileAlarms('rel1');
-      await monitoring.reconcileAlarms('rel1');
+      await reconcileAlarms(monitoring, 'rel1');
+      await reconcileAlarms(monitoring, 'rel1');
       assert.deepEqual(alarms.calls, ['deleteAlarms 6', 'deleteAlarms 6']);
     });
 
     it('calls nothing for a template without metric triggers', async () => {
       await given(releaseOf('MONITORING', { templateId: 'test-template' }), testTemplate());
-      const done = await monitoring.reconcileAlarms('rel1');
+      const done = await reconcileAlarms(monitoring, 'rel1');
       assert.equal(done.monitoring, true);
       assert.deepEqual(alarms.calls, []);
     });
 
     it('does nothing for a release that does not exist', async () => {
-      const done = await monitoring.reconcileAlarms('nope');
+      const done = await reconcileAlarms(monitoring, 'nope');
       assert.deepEqual(done, { releaseId: 'nope', monitoring: false, put: [], deleted: [], skipped: [] });
       assert.deepEqual(alarms.calls, []);
     });
@@ -196,7 +198,7 @@ describe('monitoring service', () => {
         { name: 'api.error_rate', value: 0.4, at: '2026-11-21T10:01:01.000Z' },
         { name: 'custom.thing', value: 7, unit: 'Seconds', at: '2026-11-21T10:01:02.000Z' },
       ];
-      assert.equal(await monitoring.forwardSamples('rel1', sent), 3);
+      assert.equal(await forwardSamples(monitoring, 'rel1', sent), 3);
       assert.deepEqual(alarms.samples, [
         {
           releaseId: 'rel1',
@@ -210,9 +212,9 @@ describe('monitoring service', () => {
     });
 
     it('drops the samples of a release that does not exist, and calls nothing for none', async () => {
-      assert.equal(await monitoring.forwardSamples('nope', [memory(1, PRODUCTION)]), 0);
+      assert.equal(await forwardSamples(monitoring, 'nope', [memory(1, PRODUCTION)]), 0);
       await given(releaseOf('MONITORING'));
-      assert.equal(await monitoring.forwardSamples('rel1', []), 0);
+      assert.equal(await forwardSamples(monitoring, 'rel1', []), 0);
       assert.deepEqual(alarms.calls, []);
     });
   });

@@ -11,10 +11,12 @@ import type {
   Notification,
   Subscription,
 } from '../../lambdas/core/notify/notification.ts';
-import { makeNotificationsService } from '../../lambdas/core/notify/use-cases.ts';
+import type { NotificationContext } from '../../lambdas/core/notify/notification-use-cases.ts';
+import { createContact, handleEvent, listContacts } from '../../lambdas/core/notify/notification-use-cases.ts';
 import type { NotificationStore, Notifier, Page } from '../../lambdas/core/ports.ts';
+import { releaseContext } from '../../lambdas/core/release/context.ts';
 import type { AuditEvent } from '../../lambdas/core/release/release.ts';
-import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import { createRelease } from '../../lambdas/core/release/release-use-cases.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { fixedClock, sequentialIds, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
@@ -101,32 +103,32 @@ function setup() {
   const store = new MemoryNotificationStore();
   const notifier = new FlakyNotifier();
   const clock = fixedClock();
-  const releases = makeReleasesService({
+  const releases = releaseContext({
     store: releasesStore,
     templates: { list: () => [toolbox as never], get: () => toolbox },
     clock,
     ids: sequentialIds(),
     workflow: new RecordingWorkflow(),
   });
-  const notifications = makeNotificationsService({
+  const notifications: NotificationContext = {
     releases: releasesStore,
     store,
     notifier,
     clock,
     ids: sequentialIds(),
     publicUrl: 'https://shipgate.example.com',
-  });
+  };
   return { releasesStore, store, notifier, releases, notifications };
 }
 
 describe('notifications service', () => {
   it('records each notification before publishing it, then records the publish', async () => {
     const t = setup();
-    const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+    const release = await createRelease(t.releases, rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
     const events = t.releasesStore.releases.get(release.id)?.events ?? [];
     const opened = events.find((event) => event.type === 'gate.opened');
     assert.ok(opened);
-    const sent = await t.notifications.handleEvent(opened);
+    const sent = await handleEvent(t.notifications, opened);
     assert.equal(sent.length, 5, 'one sign-off request per role of the pre-release gate');
     for (const notification of sent) {
       const order = t.store.log.filter((line) => line.startsWith(notification.id));
@@ -137,18 +139,18 @@ describe('notifications service', () => {
 
   it('keeps a failed publish visible, and sends on the retry only what was not published', async () => {
     const t = setup();
-    const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+    const release = await createRelease(t.releases, rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
     const opened = t.releasesStore.releases.get(release.id)?.events.find((event) => event.type === 'gate.opened');
     assert.ok(opened);
     t.notifier.failures = 2;
-    await assert.rejects(t.notifications.handleEvent(opened), /Throttling/);
+    await assert.rejects(handleEvent(t.notifications, opened), /Throttling/);
     const failed = [...t.store.notifications.values()].filter((n) => n.delivery.state === 'failed');
     assert.equal(failed.length, 2);
     assert.equal(failed[0]?.delivery.lastError, 'Error: Throttling: rate exceeded');
     assert.equal(failed[0]?.delivery.attempts, 1);
     assert.equal(t.notifier.published.length, 3);
 
-    await t.notifications.handleEvent(opened);
+    await handleEvent(t.notifications, opened);
     assert.equal(t.notifier.published.length, 5, 'the retry publishes the two that failed, and only them');
     const states = [...t.store.notifications.values()].map((n) => [n.delivery.state, n.delivery.attempts]);
     assert.equal(states.filter(([state]) => state === 'published').length, 5);
@@ -158,21 +160,21 @@ describe('notifications service', () => {
   it('subscribes a contact with its filter policy, only for a release manager', async () => {
     const t = setup();
     await assert.rejects(
-      t.notifications.createContact(user('quinn', ['qa-lead']), {
+      createContact(t.notifications, user('quinn', ['qa-lead']), {
         name: 'x',
         email: 'x@example.com',
         roles: ['qa-lead'],
       }),
       Forbidden,
     );
-    const contact = await t.notifications.createContact(rm, {
+    const contact = await createContact(t.notifications, rm, {
       name: 'Quinn',
       email: 'q@example.com',
       roles: ['qa-lead'],
     });
     assert.deepEqual(t.notifier.subscribed[0]?.policy, { roles: ['qa-lead'] });
     assert.equal(contact.subscriptions[0]?.state, 'pending-confirmation');
-    const listed = await t.notifications.listContacts(rm, { limit: 10 });
+    const listed = await listContacts(t.notifications, rm, { limit: 10 });
     assert.equal(listed.items.length, 1);
     assert.equal(listed.items[0]?.subscriptions[0]?.state, 'confirmed', 'the listing shows the state SNS reports now');
   });
@@ -181,7 +183,7 @@ describe('notifications service', () => {
     const t = setup();
     t.store.failSave = true;
     await assert.rejects(
-      t.notifications.createContact(rm, { name: 'Q', email: 'q@example.com', roles: ['qa-lead'] }),
+      createContact(t.notifications, rm, { name: 'Q', email: 'q@example.com', roles: ['qa-lead'] }),
       /table unavailable/,
     );
     assert.equal(t.notifier.unsubscribed.length, 1);
@@ -200,7 +202,7 @@ describe('notifications service', () => {
 
     async function passedWindow(data: Record<string, unknown>) {
       const t = setup();
-      const release = await t.releases.createRelease(rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+      const release = await createRelease(t.releases, rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
       await t.releasesStore.saveSamples(release.id, [
         // Before the window and after it: a breach and a miss each, which must not count.
         latency(900, '2026-11-21T11:59:59.999Z'),
@@ -224,7 +226,7 @@ describe('notifications service', () => {
 
     it('reports on the samples taken from the window start to the event, and on no others', async () => {
       const { t, passed } = await passedWindow({ startedAt: STARTED });
-      const [n, ...rest] = await t.notifications.handleEvent(passed);
+      const [n, ...rest] = await handleEvent(t.notifications, passed);
       assert.equal(rest.length, 0);
       assert.ok(n);
       assert.equal(n.type, 'window.passed');
@@ -252,13 +254,13 @@ describe('notifications service', () => {
         data: { phase: 'monitoring', window },
       });
       trail.push(started('2026-11-21T11:00:00.000Z', 'extended'), started(STARTED, 'immediate'));
-      const [n] = await t.notifications.handleEvent(passed);
+      const [n] = await handleEvent(t.notifications, passed);
       assert.ok(n?.text.email.includes('  - api.latency.p95: 3 samples, min 120 ms'), n?.text.email);
     });
 
     it('says only that the window passed when its start cannot be found', async () => {
       const { t, passed } = await passedWindow({});
-      const [n] = await t.notifications.handleEvent(passed);
+      const [n] = await handleEvent(t.notifications, passed);
       assert.ok(n);
       assert.equal(n.subject, '[Shipgate] R: monitoring window immediate passed');
       assert.doesNotMatch(n.text.email, /per metric|Full report/);

@@ -5,18 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ActorRef } from '../../lambdas/core/auth/actor.ts';
-import type { MetricSample } from '../../lambdas/core/monitoring/metrics.ts';
-import { windowReport } from '../../lambdas/core/monitoring/metrics.ts';
+import { windowReport } from '../../lambdas/core/monitoring/report.ts';
+import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
 import type { Notification } from '../../lambdas/core/notify/notification.ts';
-import {
-  clip,
-  fitSms,
-  notificationsFor,
-  oneLine,
-  SMS_MAX_LENGTH,
-  SUBJECT_MAX_LENGTH,
-  subjectLine,
-} from '../../lambdas/core/notify/notify-rules.ts';
+import { SUBJECT_MAX_LENGTH, subjectLine } from '../../lambdas/core/notify/render.ts';
+import { notificationsFor } from '../../lambdas/core/notify/routing.ts';
+import { fitSms, SMS_MAX_LENGTH } from '../../lambdas/core/notify/sms.ts';
+import { clip, oneLine } from '../../lambdas/core/notify/text.ts';
 import type {
   AuditEvent,
   AuditEventType,

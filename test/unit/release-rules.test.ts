@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { actorRef } from '../../lambdas/core/auth/actor.ts';
 import { NotFound, RuleViolation, StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
+import { decideSignoff, decideWithdrawal, gateStatus } from '../../lambdas/core/release/gates.ts';
+import { decideItemUpdate, itemStatus } from '../../lambdas/core/release/items.ts';
 import type { ItemState, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release/release.ts';
-import {
-  decideItemUpdate,
-  decideSignoff,
-  decideWithdrawal,
-  gateStatus,
-  itemStatus,
-  signoffKey,
-} from '../../lambdas/core/release/release.ts';
+import { signoffKey } from '../../lambdas/core/release/release.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { testTemplate, user } from '../support/fixtures.ts';
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { Forbidden, NotFound, StaleVersion } from '../../lambdas/core/errors.ts';
-import { makeReleasesService } from '../../lambdas/core/release/use-cases.ts';
+import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
+import { releaseContext } from '../../lambdas/core/release/context.ts';
+import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
 import { fixedClock, machine, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
@@ -13,7 +15,7 @@ const sam = user('sam', ['security-lead']);
 function setup() {
   const store = new MemoryReleaseStore();
   const template = testTemplate();
-  const service = makeReleasesService({
+  const service = releaseContext({
     store,
     templates: { list: () => [template], get: (id) => (id === template.id ? template : undefined) },
     clock: fixedClock(),
@@ -34,14 +36,14 @@ describe('releases service', () => {
 
   it('creates a release in the first phase, with a creation event, only for a release manager', async () => {
     await assert.rejects(
-      ctx.service.createRelease(quinn, newRelease),
+      createRelease(ctx.service, quinn, newRelease),
       (error: unknown) => error instanceof Forbidden && error.permission === 'release:create',
     );
-    const view = await ctx.service.createRelease(rita, newRelease);
+    const view = await createRelease(ctx.service, rita, newRelease);
     assert.equal(view.status, 'PRE_RELEASE');
     assert.equal(view.currentPhase, 'pre-release');
     assert.deepEqual(view.waitingFor?.missingSignoffs, ['qa-lead', 'security-lead']);
-    const events = await ctx.service.listEvents(rita, view.id, { limit: 10 });
+    const events = await listEvents(ctx.service, rita, view.id, { limit: 10 });
     assert.deepEqual(
       events.items.map((event) => event.type),
       ['release.created', 'gate.opened'],
@@ -49,7 +51,7 @@ describe('releases service', () => {
   });
 
   it('keeps the template as it was at creation', async () => {
-    const view = await ctx.service.createRelease(rita, newRelease);
+    const view = await createRelease(ctx.service, rita, newRelease);
     const stored = ctx.store.releases.get(view.id);
     assert.ok(stored);
     assert.equal(stored.template.phases.length, 2);
@@ -57,16 +59,16 @@ describe('releases service', () => {
   });
 
   it('records an item change with its event, and shows it in the release', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
-    const item = await ctx.service.updateItem(quinn, id, 'changelog', {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const item = await updateItem(ctx.service, quinn, id, 'changelog', {
       status: 'done',
       evidence: { note: 'v2 notes' },
     });
     assert.equal(item.version, 1);
-    const view = await ctx.service.getRelease(quinn, id);
+    const view = await getRelease(ctx.service, quinn, id);
     const docs = view.phases[0]?.sections[0]?.items.find((entry) => entry.id === 'docs');
     assert.equal(docs?.status, 'done', 'the group follows its required child');
-    const events = await ctx.service.listEvents(quinn, id, { limit: 10 });
+    const events = await listEvents(ctx.service, quinn, id, { limit: 10 });
     assert.deepEqual(events.items[2]?.data, {
       itemId: 'changelog',
       from: 'pending',
@@ -77,15 +79,15 @@ describe('releases service', () => {
   });
 
   it('lets a machine with items.write tick an automated item and nothing a person judges', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
+    const { id } = await createRelease(ctx.service, rita, newRelease);
     const ci = machine('ci-client', ['shipgate/items.write']);
-    assert.equal((await ctx.service.updateItem(ci, id, 'tests-pass', { status: 'done' })).status, 'done');
-    await assert.rejects(ctx.service.updateItem(ci, id, 'changelog', { status: 'done' }), Forbidden);
-    await assert.rejects(ctx.service.getRelease(ci, id), Forbidden);
+    assert.equal((await updateItem(ctx.service, ci, id, 'tests-pass', { status: 'done' })).status, 'done');
+    await assert.rejects(updateItem(ctx.service, ci, id, 'changelog', { status: 'done' }), Forbidden);
+    await assert.rejects(getRelease(ctx.service, ci, id), Forbidden);
   });
 
   it('decides a lost race again on fresh state instead of overwriting it', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
+    const { id } = await createRelease(ctx.service, rita, newRelease);
     let slipped = false;
     ctx.store.beforeWrite = async () => {
       if (slipped) return;
@@ -94,49 +96,49 @@ describe('releases service', () => {
       const stored = ctx.store.releases.get(id);
       stored?.items.set('changelog', { itemId: 'changelog', status: 'blocked', version: 1, reason: 'waiting' });
     };
-    const item = await ctx.service.updateItem(quinn, id, 'changelog', { status: 'done' });
+    const item = await updateItem(ctx.service, quinn, id, 'changelog', { status: 'done' });
     assert.equal(item.version, 2, 'applied on top of the concurrent version');
   });
 
   it('answers a stale expectedVersion with 409 and does not retry it', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
-    await ctx.service.updateItem(quinn, id, 'changelog', { status: 'done', expectedVersion: 0 });
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    await updateItem(ctx.service, quinn, id, 'changelog', { status: 'done', expectedVersion: 0 });
     await assert.rejects(
-      ctx.service.updateItem(quinn, id, 'changelog', { status: 'pending', expectedVersion: 0 }),
+      updateItem(ctx.service, quinn, id, 'changelog', { status: 'pending', expectedVersion: 0 }),
       StaleVersion,
     );
   });
 
   it('lands concurrent sign-offs of different roles, each bumping the revision once', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
+    const { id } = await createRelease(ctx.service, rita, newRelease);
     ctx.store.beforeWrite = () => new Promise((resolve) => setImmediate(resolve));
     await Promise.all([
-      ctx.service.recordSignoff(quinn, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' }),
-      ctx.service.recordSignoff(sam, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
+      recordSignoff(ctx.service, quinn, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' }),
+      recordSignoff(ctx.service, sam, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
     ]);
-    const view = await ctx.service.getRelease(rita, id);
+    const view = await getRelease(ctx.service, rita, id);
     assert.equal(view.revision, 3);
     assert.deepEqual(view.waitingFor?.missingSignoffs, []);
   });
 
   it('refuses a sign-off for a role the caller does not hold', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
+    const { id } = await createRelease(ctx.service, rita, newRelease);
     await assert.rejects(
-      ctx.service.recordSignoff(quinn, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
+      recordSignoff(ctx.service, quinn, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
       (error: unknown) => error instanceof Forbidden && error.permission === 'signoff:security-lead',
     );
   });
 
   it('unblocks a rejected gate when the role approves again', async () => {
-    const { id } = await ctx.service.createRelease(rita, newRelease);
-    const rejected = await ctx.service.recordSignoff(sam, id, {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const rejected = await recordSignoff(ctx.service, sam, id, {
       gate: 'pre-release',
       role: 'security-lead',
       decision: 'reject',
       comment: 'open CVE',
     });
     assert.equal(rejected.gate?.rejections.length, 1);
-    const approved = await ctx.service.recordSignoff(sam, id, {
+    const approved = await recordSignoff(ctx.service, sam, id, {
       gate: 'pre-release',
       role: 'security-lead',
       decision: 'approve',
@@ -145,7 +147,7 @@ describe('releases service', () => {
   });
 
   it('says which release does not exist', async () => {
-    await assert.rejects(ctx.service.getRelease(rita, 'missing'), NotFound);
-    await assert.rejects(ctx.service.listEvents(rita, 'missing', { limit: 5 }), NotFound);
+    await assert.rejects(getRelease(ctx.service, rita, 'missing'), NotFound);
+    await assert.rejects(listEvents(ctx.service, rita, 'missing', { limit: 5 }), NotFound);
   });
 });

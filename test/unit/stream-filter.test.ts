@@ -2,13 +2,13 @@
 // filter patterns CDK deploys (matched here by exact values, all these patterns use), so both agree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ALARM_EVENTS } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
 import {
   AUDIT_EVENT_INSERTS,
   isAuditEventInsert,
   isMonitorRecord,
   MONITOR_RECORDS,
-} from '../../lambdas/events/stream-filter.ts';
+} from '../../lambdas/adapters/dynamodb/stream-records.ts';
+import { ALARM_EVENTS } from '../../lambdas/core/monitoring/alarm-use-cases.ts';
 
 type Image = Record<string, { S?: string }>;
 type StreamRecord = { eventName?: string; dynamodb?: { NewImage?: Image } };

@@ -3,8 +3,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Actor } from '../../lambdas/core/auth/actor.ts';
-import type { ReleaseStatus } from '../../lambdas/core/release/release.ts';
+import { recordMetrics } from '../../lambdas/core/monitoring/metrics-use-cases.ts';
+import { dismissRollback, onAlarm, requestRollback } from '../../lambdas/core/monitoring/rollback-use-cases.ts';
+import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
+import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
+import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
 import type { ReleaseView } from '../../lambdas/core/release/view.ts';
+import { acknowledge } from '../../lambdas/core/workflow/escalation-use-cases.ts';
+import { advance, resumeInFlight } from '../../lambdas/core/workflow/workflow-use-cases.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { machine, user } from '../support/fixtures.ts';
 import { workflowHarness } from '../support/workflow-harness.ts';
@@ -26,7 +32,7 @@ afterEach(() => harness?.engine.close());
 async function until(h: Harness, id: string, what: string, test: (view: ReleaseView) => boolean): Promise<ReleaseView> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const view = await h.service.getRelease(rm, id);
+    const view = await getRelease(h.service, rm, id);
     if (test(view)) return view;
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}; release is ${view.status}: ${JSON.stringify(view.waitingFor)}`);
@@ -41,12 +47,12 @@ async function satisfy(h: Harness, view: ReleaseView, except: readonly string[] 
   const waiting = view.waitingFor;
   assert.ok(waiting, `${view.status} waits for nothing`);
   for (const item of waiting.missingItems ?? []) {
-    await h.service.updateItem(team, view.id, item.id, { status: 'done', evidence: { note: 'checked' } });
+    await updateItem(h.service, team, view.id, item.id, { status: 'done', evidence: { note: 'checked' } });
   }
   for (const role of (waiting.missingSignoffs ?? []).filter((candidate) => !except.includes(candidate))) {
     const signer: Actor = user(`${role}-person`, [role]);
     const gate = waiting.kind === 'rollback' ? 'rollback' : (waiting.gate ?? '');
-    await h.service.recordSignoff(signer, view.id, { gate, role, decision: 'approve' });
+    await recordSignoff(h.service, signer, view.id, { gate, role, decision: 'approve' });
   }
 }
 
@@ -73,7 +79,7 @@ describe('release workflow on the local engine', () => {
   it('takes a ToolBoxAI release through every phase, step and window to COMPLETED, with every transition audited', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, {
+    const created = await createRelease(h.service, rm, {
       templateId: 'toolboxai-v1',
       name: 'ToolBoxAI 1.1.0',
       version: '1.1.0',
@@ -83,7 +89,7 @@ describe('release workflow on the local engine', () => {
     const done = await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING', 'MONITORING', 'CONFIRMING']);
     assert.equal(done.status, 'COMPLETED');
     assert.equal(done.waitingFor, null);
-    const events = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    const events = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items;
     for (const event of events)
       seen.add(`${event.type}:${String(event.data.step ?? event.data.window ?? event.data.phase ?? '')}`);
     for (const phase of ['staging', 'deployment', 'monitoring', 'confirmation'])
@@ -111,7 +117,7 @@ describe('release workflow on the local engine', () => {
   it('takes a MantisDB release (no staging, no windows, no confirmation) to COMPLETED', async () => {
     const h = workflowHarness([mantis], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, {
+    const created = await createRelease(h.service, rm, {
       templateId: 'mantisdb-v1',
       name: 'MantisDB 1.0.0',
       version: '1.0.0',
@@ -123,7 +129,7 @@ describe('release workflow on the local engine', () => {
   it('rolls a release back by hand from monitoring: rollback procedure, confirmation, ROLLED_BACK', async () => {
     const h = workflowHarness([toolbox], { timeScale: 1 });
     harness = h;
-    const created = await h.service.createRelease(rm, {
+    const created = await createRelease(h.service, rm, {
       templateId: 'toolboxai-v1',
       name: 'ToolBoxAI 1.1.0',
       version: '1.1.0',
@@ -132,14 +138,14 @@ describe('release workflow on the local engine', () => {
     const monitoring = await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
     assert.equal(monitoring.status, 'MONITORING');
     await until(h, created.id, 'the first window', (v) => v.waitingFor?.kind === 'window');
-    await assert.rejects(h.service.requestRollback(team, created.id, 'p95 doubled'), /release:rollback/);
-    await h.service.requestRollback(rm, created.id, 'p95 latency doubled after deploy');
+    await assert.rejects(requestRollback(h.service, team, created.id, 'p95 doubled'), /release:rollback/);
+    await requestRollback(h.service, rm, created.id, 'p95 latency doubled after deploy');
     const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
     assert.equal(rolling.waitingFor?.kind, 'rollback');
     assert.deepEqual(rolling.waitingFor?.missingSignoffs, ['release-manager']);
     const end = await drive(h, created.id, ['ROLLING_BACK']);
     assert.equal(end.status, 'ROLLED_BACK');
-    const types = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items.map((event) => event.type);
+    const types = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items.map((event) => event.type);
     assert.deepEqual(
       types.filter((type) => type.startsWith('rollback.')),
       ['rollback.requested', 'rollback.started', 'rollback.completed'],
@@ -149,14 +155,14 @@ describe('release workflow on the local engine', () => {
   it('ends in ROLLBACK_FAILED when a rollback procedure step fails', async () => {
     const h = workflowHarness([toolbox], { timeScale: 1 });
     harness = h;
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
     await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
-    await h.service.requestRollback(rm, created.id, 'backend deploy broke login');
+    await requestRollback(h.service, rm, created.id, 'backend deploy broke login');
     const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
     const step = rolling.waitingFor?.missingItems?.[0];
     assert.ok(step);
-    await h.service.updateItem(team, created.id, step.id, { status: 'failed', reason: 'previous image missing' });
+    await updateItem(h.service, team, created.id, step.id, { status: 'failed', reason: 'previous image missing' });
     const failed = await until(h, created.id, 'ROLLBACK_FAILED', statusIs('ROLLBACK_FAILED'));
     assert.equal(failed.waitingFor, null);
   });
@@ -164,19 +170,19 @@ describe('release workflow on the local engine', () => {
   it('blocks a gate on a rejection and moves on once the role approves', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     const security = user('sam', ['security-lead']);
-    await h.service.recordSignoff(security, created.id, {
+    await recordSignoff(h.service, security, created.id, {
       gate: 'pre-release',
       role: 'security-lead',
       decision: 'reject',
     });
-    await satisfy(h, await h.service.getRelease(rm, created.id), ['security-lead']);
-    const blocked = await h.service.getRelease(rm, created.id);
+    await satisfy(h, await getRelease(h.service, rm, created.id), ['security-lead']);
+    const blocked = await getRelease(h.service, rm, created.id);
     assert.equal(blocked.status, 'PRE_RELEASE');
     assert.equal(blocked.waitingFor?.rejections?.[0]?.role, 'security-lead');
-    await assert.rejects(h.service.advance(rm, created.id), /rejection by security-lead/);
-    await h.service.recordSignoff(security, created.id, {
+    await assert.rejects(advance(h.service, rm, created.id), /rejection by security-lead/);
+    await recordSignoff(h.service, security, created.id, {
       gate: 'pre-release',
       role: 'security-lead',
       decision: 'approve',
@@ -187,7 +193,7 @@ describe('release workflow on the local engine', () => {
   it('resumes a release mid-monitoring on a new engine (a restart) and completes it', async () => {
     const first = workflowHarness([toolbox], { timeScale: TIME_SCALE / 100 });
     harness = first;
-    const created = await first.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(first.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(first, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
     const window = await until(first, created.id, 'a window', (v) => v.waitingFor?.kind === 'window');
     first.engine.close();
@@ -195,12 +201,12 @@ describe('release workflow on the local engine', () => {
     const second = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = second;
     second.store.releases.set(created.id, structuredClone(first.store.releases.get(created.id) as never));
-    assert.deepEqual(await second.service.resumeInFlight(), [created.id]);
+    assert.deepEqual(await resumeInFlight(second.service), [created.id]);
     const resumed = await until(second, created.id, 'the window to pass', (v) => v.wait?.id !== window.wait?.id);
     assert.notEqual(resumed.status, 'PRE_RELEASE');
     const done = await drive(second, created.id, ['MONITORING', 'CONFIRMING']);
     assert.equal(done.status, 'COMPLETED');
-    const started = (await second.service.listEvents(rm, created.id, { limit: 1000 })).items.filter(
+    const started = (await listEvents(second.service, rm, created.id, { limit: 1000 })).items.filter(
       (e) => e.type === 'workflow.started',
     );
     assert.deepEqual(
@@ -212,15 +218,15 @@ describe('release workflow on the local engine', () => {
 
 describe('escalation on the local engine', () => {
   async function rollingBack(h: Harness) {
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
     await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
-    await h.service.requestRollback(rm, created.id, 'checkout errors');
+    await requestRollback(h.service, rm, created.id, 'checkout errors');
     return created.id;
   }
 
   const pagedLevels = async (h: Harness, id: string) =>
-    (await h.service.listEvents(rm, id, { limit: 1000 })).items
+    (await listEvents(h.service, rm, id, { limit: 1000 })).items
       .filter((event) => event.type === 'escalation.paged')
       .map((event) => event.data.level);
 
@@ -239,13 +245,13 @@ describe('escalation on the local engine', () => {
     const id = await rollingBack(h);
     await until(h, id, 'level 1 paged', (view) => view.escalation?.level === 1);
     const engineeringLead = user('erin', ['engineering-lead']);
-    await assert.rejects(h.service.acknowledge(user('pat', ['product-manager-intern']), id), /release:acknowledge/);
-    const acked = await h.service.acknowledge(engineeringLead, id, 'looking at it');
+    await assert.rejects(acknowledge(h.service, user('pat', ['product-manager-intern']), id), /release:acknowledge/);
+    const acked = await acknowledge(h.service, engineeringLead, id, 'looking at it');
     assert.equal(acked.escalation?.state, 'acknowledged');
     assert.equal(acked.escalation?.acknowledgedBy?.id, 'erin');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(await pagedLevels(h, id), [1]);
-    await assert.rejects(h.service.acknowledge(engineeringLead, id), /already acknowledged/);
+    await assert.rejects(acknowledge(h.service, engineeringLead, id), /already acknowledged/);
   });
 });
 
@@ -253,19 +259,19 @@ describe('CloudWatch alarms', () => {
   it('records an alarm before deployment without blocking, and rolls back on one during production', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, {
+    const created = await createRelease(h.service, rm, {
       templateId: 'toolboxai-v1',
       name: 'x',
       version: '1',
       alarmNames: ['checkout-5xx'],
     });
-    const early = await h.service.onAlarm({ name: 'checkout-5xx', state: 'ALARM', reason: 'Threshold Crossed' });
+    const early = await onAlarm(h.service, { name: 'checkout-5xx', state: 'ALARM', reason: 'Threshold Crossed' });
     assert.deepEqual(early, [{ releaseId: created.id, outcome: 'recorded' }]);
-    assert.equal((await h.service.getRelease(rm, created.id)).status, 'PRE_RELEASE');
-    assert.deepEqual(await h.service.onAlarm({ name: 'checkout-5xx', state: 'OK', reason: 'back' }), []);
+    assert.equal((await getRelease(h.service, rm, created.id)).status, 'PRE_RELEASE');
+    assert.deepEqual(await onAlarm(h.service, { name: 'checkout-5xx', state: 'OK', reason: 'back' }), []);
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
     await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
-    const late = await h.service.onAlarm({
+    const late = await onAlarm(h.service, {
       name: 'checkout-5xx',
       state: 'ALARM',
       reason: 'Threshold Crossed: 3 datapoints',
@@ -274,9 +280,9 @@ describe('CloudWatch alarms', () => {
     const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
     assert.equal(rolling.rollback?.trigger, 'alarm:checkout-5xx');
     // The same alarm again while the rollback is under way triggers nothing more; it is recorded as such.
-    const again = await h.service.onAlarm({ name: 'checkout-5xx', state: 'ALARM', reason: 'still breaching' });
+    const again = await onAlarm(h.service, { name: 'checkout-5xx', state: 'ALARM', reason: 'still breaching' });
     assert.deepEqual(again, [{ releaseId: created.id, outcome: 'recorded' }]);
-    const trail = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    const trail = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items;
     assert.equal(trail.filter((event) => event.type === 'rollback.requested').length, 1);
     assert.deepEqual(
       trail.filter((event) => event.type === 'alarm.received').map((event) => event.data.during),
@@ -287,10 +293,10 @@ describe('CloudWatch alarms', () => {
   it('rolls back with the trigger itself when the alarm is the one Shipgate created for that trigger', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
     await until(h, created.id, 'DEPLOYING', statusIs('DEPLOYING'));
-    const outcome = await h.service.onAlarm({
+    const outcome = await onAlarm(h.service, {
       name: `Shipgate.rollback-${created.id}-api-response-time-500ms-p95`,
       state: 'ALARM',
       reason: 'Threshold Crossed: 1 out of the last 1 datapoints [612.0] was greater than the threshold (500.0)',
@@ -306,12 +312,12 @@ describe('CloudWatch alarms', () => {
     const h = workflowHarness([toolbox], { timeScale: 3600 });
     harness = h;
     const agent = machine('agent', ['shipgate/metrics.write']);
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
     await until(h, created.id, 'the immediate window', (view) => view.waitingFor?.window === 'immediate');
     const [metrics, alarm] = await Promise.all([
-      h.service.recordMetrics(agent, created.id, [{ name: 'api.latency.p95', value: 612, unit: 'Milliseconds' }]),
-      h.service.onAlarm({
+      recordMetrics(h.service, agent, created.id, [{ name: 'api.latency.p95', value: 612, unit: 'Milliseconds' }]),
+      onAlarm(h.service, {
         name: `Shipgate.rollback-${created.id}-api-response-time-500ms-p95`,
         state: 'ALARM',
         reason: 'Threshold Crossed',
@@ -324,7 +330,7 @@ describe('CloudWatch alarms', () => {
         (metrics.rollback === 'already-requested' && outcome === 'rolled-back'),
       `metrics ${metrics.rollback}, alarm ${outcome}`,
     );
-    const trail = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    const trail = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items;
     const requested = trail.filter((event) => event.type === 'rollback.requested');
     assert.deepEqual(
       requested.map((event) => event.data.trigger),
@@ -335,8 +341,8 @@ describe('CloudWatch alarms', () => {
   it('finds a release by the ReleaseId dimension of an alarm it did not name', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
-    const outcome = await h.service.onAlarm({
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const outcome = await onAlarm(h.service, {
       name: 'shipgate-p95',
       state: 'ALARM',
       reason: 'r',
@@ -350,24 +356,24 @@ describe('a rollback proposed in an approval window', () => {
   it('is recorded and notified, and the release manager may dismiss it with a reason; the release keeps monitoring', async () => {
     const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
     harness = h;
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
     await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
     await until(h, created.id, 'the extended window', (view) => view.waitingFor?.window === 'extended');
     const agent = machine('agent', ['shipgate/metrics.write']);
-    const result = await h.service.recordMetrics(agent, created.id, [
+    const result = await recordMetrics(h.service, agent, created.id, [
       { name: 'api.error_rate', value: 4, unit: 'Percent' },
     ]);
     assert.equal(result.rollbackPolicy, 'approval');
     assert.equal(result.rollback, 'proposed');
     assert.equal(result.breaches[0]?.trigger, 'api-error-rate-1');
-    const proposed = await h.service.getRelease(rm, created.id);
+    const proposed = await getRelease(h.service, rm, created.id);
     assert.equal(proposed.status, 'MONITORING', 'an approval window does not roll back by itself');
     assert.equal(proposed.rollbackProposal?.trigger, 'api-error-rate-1');
-    await assert.rejects(h.service.dismissRollback(team, created.id, 'noise'), /release:rollback/);
-    const kept = await h.service.dismissRollback(rm, created.id, 'a load test, not users');
+    await assert.rejects(dismissRollback(h.service, team, created.id, 'noise'), /release:rollback/);
+    const kept = await dismissRollback(h.service, rm, created.id, 'a load test, not users');
     assert.equal(kept.rollbackProposal, undefined);
-    await assert.rejects(h.service.dismissRollback(rm, created.id, 'again'), /no rollback is proposed/);
-    const events = (await h.service.listEvents(rm, created.id, { limit: 1000 })).items;
+    await assert.rejects(dismissRollback(h.service, rm, created.id, 'again'), /no rollback is proposed/);
+    const events = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items;
     const dismissed = events.find((event) => event.type === 'rollback.dismissed');
     assert.equal(dismissed?.data.reason, 'a load test, not users');
     assert.equal(dismissed?.actor.id, 'rita');
@@ -381,8 +387,8 @@ describe('a baseline-relative trigger ("memory > 2x normal")', () => {
     const h = workflowHarness([toolbox], { timeScale: 3600 });
     harness = h;
     const agent = machine('agent', ['shipgate/metrics.write']);
-    const created = await h.service.createRelease(rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
-    await h.service.recordMetrics(agent, created.id, [
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await recordMetrics(h.service, agent, created.id, [
       { name: 'memory.usage', value: 400, at: new Date(Date.now() - 2000).toISOString() },
       { name: 'memory.usage', value: 600, at: new Date(Date.now() - 1000).toISOString() },
     ]);
@@ -391,12 +397,12 @@ describe('a baseline-relative trigger ("memory > 2x normal")', () => {
     await drive(h, created.id, ['DEPLOYING']);
     await until(h, created.id, 'the immediate window', (view) => view.waitingFor?.window === 'immediate');
     // 900 is under twice the baseline of 500; 1300 is over it, even averaged with 900 in one period.
-    const under = await h.service.recordMetrics(agent, created.id, [{ name: 'memory.usage', value: 900 }]);
+    const under = await recordMetrics(h.service, agent, created.id, [{ name: 'memory.usage', value: 900 }]);
     assert.deepEqual(under.breaches, []);
-    const over = await h.service.recordMetrics(agent, created.id, [{ name: 'memory.usage', value: 1300 }]);
+    const over = await recordMetrics(h.service, agent, created.id, [{ name: 'memory.usage', value: 1300 }]);
     assert.equal(over.breaches[0]?.trigger, 'memory-usage-2x-normal');
     assert.equal(over.breaches[0]?.threshold, 1000);
-    const rolled = await h.service.getRelease(rm, created.id);
+    const rolled = await getRelease(h.service, rm, created.id);
     assert.equal(rolled.rollback?.trigger, 'memory-usage-2x-normal');
   });
 });

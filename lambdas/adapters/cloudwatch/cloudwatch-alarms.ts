@@ -11,7 +11,7 @@ import type {
 import { DeleteAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmSpec } from '../../core/monitoring/alarms.ts';
 import { METRIC_NAMESPACE, RELEASE_DIMENSION } from '../../core/monitoring/alarms.ts';
-import type { MetricSample } from '../../core/monitoring/metrics.ts';
+import type { MetricSample } from '../../core/monitoring/samples.ts';
 import type { MetricAlarms } from '../../core/ports.ts';
 import type { Comparison } from '../../core/template/template.ts';
 

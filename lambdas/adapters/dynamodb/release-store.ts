@@ -11,17 +11,11 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
-import type { MetricSample } from '../../core/monitoring/metrics.ts';
+import type { MetricSample } from '../../core/monitoring/samples.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
-import type {
-  AuditEvent,
-  ItemState,
-  Release,
-  ReleaseAggregate,
-  ReleaseStatus,
-  Signoff,
-} from '../../core/release/release.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from '../../core/release/release.ts';
 import { signoffKey } from '../../core/release/release.ts';
+import type { ReleaseStatus } from '../../core/release/status.ts';
 import type { Template } from '../../core/template/template.ts';
 import { decodeCursor, encodeCursor, type KeyShape, nonEmpty, startsWithMore } from './cursor.ts';
 import type { IndexSchema } from './table-schema.ts';
@@ -259,7 +253,7 @@ export class DynamoReleaseStore implements ReleaseStore {
     ]);
   }
 
-  async saveSignoff(release: Release, signoff: Signoff, event: AuditEvent): Promise<void> {
+  async saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void> {
     await this.#transact([
       {
         Update: {
@@ -268,7 +262,11 @@ export class DynamoReleaseStore implements ReleaseStore {
           UpdateExpression: 'SET #revision = :next, #updatedAt = :at',
           ConditionExpression: '#revision = :current',
           ExpressionAttributeNames: { '#revision': 'revision', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: { ':next': release.revision + 1, ':current': release.revision, ':at': signoff.at },
+          ExpressionAttributeValues: {
+            ':next': release.revision,
+            ':current': expectedRevision,
+            ':at': release.updatedAt,
+          },
         },
       },
       {

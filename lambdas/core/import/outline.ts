@@ -87,53 +87,58 @@ export function displayText(content: string): string {
   return cleanDisplayText(inlineText(content));
 }
 
+/** Reads the list opening at `tokens[start]`, nested lists included; `next` is the index after its close. */
+function parseList(
+  tokens: readonly Token[],
+  start: number,
+  lineText: (line: number) => string,
+): { entries: ListEntry[]; next: number } {
+  const open = tokens[start];
+  const ordered = open?.type === 'ordered_list_open';
+  const entries: ListEntry[] = [];
+  let i = start + 1;
+  while (i < tokens.length) {
+    const token = tokens[i];
+    if (!token || token.type === 'bullet_list_close' || token.type === 'ordered_list_close') {
+      return { entries, next: i + 1 };
+    }
+    if (token.type !== 'list_item_open') {
+      i++;
+      continue;
+    }
+    const line = (token.map?.[0] ?? 0) + 1;
+    let content = '';
+    let contentSeen = false;
+    const children: ListEntry[] = [];
+    i++;
+    while (i < tokens.length && tokens[i]?.type !== 'list_item_close') {
+      const inner = tokens[i];
+      if (inner?.type === 'bullet_list_open' || inner?.type === 'ordered_list_open') {
+        const nested = parseList(tokens, i, lineText);
+        children.push(...nested.entries);
+        i = nested.next;
+        continue;
+      }
+      // Only the item's first paragraph is its text; later paragraphs are commentary.
+      if (inner?.type === 'inline' && !contentSeen) {
+        content = inner.content;
+        contentSeen = true;
+      }
+      i++;
+    }
+    i++;
+    const { checkbox, rest } = splitCheckbox(content);
+    entries.push({ line, text: lineText(line), ordered, checkbox, content: rest, children });
+  }
+  return { entries, next: i };
+}
+
 /** Parses a checklist into an outline. Line numbers come from the tokens' `map`, so they match the source exactly. */
 export function parseOutline(source: string): Outline {
   const lines = source.split('\n').map((line) => line.replace(/\r$/, ''));
   const tokens = markdown.parse(source, {});
   const nodes: OutlineNode[] = [];
   const lineText = (line: number): string => lines[line - 1] ?? '';
-
-  const parseList = (start: number): { entries: ListEntry[]; next: number } => {
-    const open = tokens[start];
-    const ordered = open?.type === 'ordered_list_open';
-    const entries: ListEntry[] = [];
-    let i = start + 1;
-    while (i < tokens.length) {
-      const token = tokens[i];
-      if (!token || token.type === 'bullet_list_close' || token.type === 'ordered_list_close') {
-        return { entries, next: i + 1 };
-      }
-      if (token.type !== 'list_item_open') {
-        i++;
-        continue;
-      }
-      const line = (token.map?.[0] ?? 0) + 1;
-      let content = '';
-      let contentSeen = false;
-      const children: ListEntry[] = [];
-      i++;
-      while (i < tokens.length && tokens[i]?.type !== 'list_item_close') {
-        const inner = tokens[i];
-        if (inner?.type === 'bullet_list_open' || inner?.type === 'ordered_list_open') {
-          const nested = parseList(i);
-          children.push(...nested.entries);
-          i = nested.next;
-          continue;
-        }
-        // Only the item's first paragraph is its text; later paragraphs are commentary.
-        if (inner?.type === 'inline' && !contentSeen) {
-          content = inner.content;
-          contentSeen = true;
-        }
-        i++;
-      }
-      i++;
-      const { checkbox, rest } = splitCheckbox(content);
-      entries.push({ line, text: lineText(line), ordered, checkbox, content: rest, children });
-    }
-    return { entries, next: i };
-  };
 
   let i = 0;
   while (i < tokens.length) {
@@ -153,7 +158,7 @@ export function parseOutline(source: string): Outline {
       nodes.push({ kind: 'break', line: start });
       i++;
     } else if (token.type === 'bullet_list_open' || token.type === 'ordered_list_open') {
-      const { entries, next } = parseList(i);
+      const { entries, next } = parseList(tokens, i, lineText);
       nodes.push({ kind: 'block', block: { kind: 'list', start, end, entries } });
       i = next;
     } else if (token.type === 'paragraph_open') {

@@ -5,10 +5,11 @@ import type { MetricAlarms, ReleaseStore } from '../ports.ts';
 import type { AuditEventType } from '../release/release.ts';
 import type { AlarmSpec, SkippedTrigger } from './alarms.ts';
 import { alarmNames, alarmSpecs, cloudWatchSamples } from './alarms.ts';
-import type { MetricSample } from './metrics.ts';
-import { releaseBaselines } from './metrics.ts';
+import type { MetricSample } from './samples.ts';
+import { releaseBaselines } from './triggers.ts';
 
-export interface MonitoringServiceDeps {
+/** The ports and settings of the monitor's use cases. */
+export interface MonitoringContext {
   readonly store: ReleaseStore;
   readonly alarms: MetricAlarms;
   /** The stack's alarm name prefix: every alarm Shipgate creates is `<prefix>-<releaseId>-<triggerId>`. */
@@ -41,47 +42,45 @@ export interface AlarmReconciliation {
   readonly skipped: readonly SkippedTrigger[];
 }
 
-export function makeMonitoringService(deps: MonitoringServiceDeps) {
-  const { store, alarms, alarmPrefix } = deps;
-  return {
-    /**
-     * Puts a release's new samples to the metric service, each in the unit of the template's condition on its metric.
-     * Samples of a release that does not exist are dropped (there is nothing to watch them).
-     */
-    async forwardSamples(releaseId: string, samples: readonly MetricSample[]): Promise<number> {
-      if (samples.length === 0) return 0;
-      const agg = await store.load(releaseId);
-      if (!agg) return 0;
-      await alarms.putSamples(releaseId, cloudWatchSamples(agg.template, samples));
-      return samples.length;
-    },
-
-    /**
-     * Makes the alarms of a release's rollback triggers match where it stands: while it is MONITORING, one alarm
-     * per trigger with a metric condition (thresholds relative to a baseline use the baseline measured before
-     * production deployment); otherwise none. Putting an alarm again and deleting a missing one change nothing.
-     */
-    async reconcileAlarms(releaseId: string): Promise<AlarmReconciliation> {
-      const agg = await store.load(releaseId);
-      if (!agg) return { releaseId, monitoring: false, put: [], deleted: [], skipped: [] };
-      const names = alarmNames(alarmPrefix, agg.release, agg.template);
-      const monitoring = agg.release.status === 'MONITORING';
-      if (!monitoring) {
-        if (names.length > 0) await alarms.deleteAlarms(names);
-        return { releaseId, monitoring, put: [], deleted: names, skipped: [] };
-      }
-      const until = agg.release.productionStartedAt;
-      const samples = until ? await store.listSamples(releaseId, { to: until }) : [];
-      const baselines = releaseBaselines(agg.template, until, samples);
-      const wanted = alarmSpecs(alarmPrefix, agg.release, agg.template, baselines);
-      if (wanted.alarms.length > 0) await alarms.putAlarms(wanted.alarms);
-      // A trigger skipped now (no baseline) may have had an alarm from an earlier put: it must not outlive its reason.
-      const kept = new Set(wanted.alarms.map((alarm) => alarm.name));
-      const stale = names.filter((name) => !kept.has(name));
-      if (stale.length > 0) await alarms.deleteAlarms(stale);
-      return { releaseId, monitoring, put: wanted.alarms, deleted: stale, skipped: wanted.skipped };
-    },
-  };
+/**
+ * Puts a release's new samples to the metric service, each in the unit of the template's condition on its metric.
+ * Samples of a release that does not exist are dropped (there is nothing to watch them). Returns how many were put.
+ */
+export async function forwardSamples(
+  ctx: MonitoringContext,
+  releaseId: string,
+  samples: readonly MetricSample[],
+): Promise<number> {
+  if (samples.length === 0) return 0;
+  const agg = await ctx.store.load(releaseId);
+  if (!agg) return 0;
+  await ctx.alarms.putSamples(releaseId, cloudWatchSamples(agg.template, samples));
+  return samples.length;
 }
 
-export type MonitoringService = ReturnType<typeof makeMonitoringService>;
+/**
+ * Makes the alarms of a release's rollback triggers match where it stands: while it is MONITORING, one alarm per
+ * trigger with a metric condition (thresholds relative to a baseline use the baseline measured before production
+ * deployment); otherwise none. Putting an alarm again and deleting a missing one change nothing.
+ */
+export async function reconcileAlarms(ctx: MonitoringContext, releaseId: string): Promise<AlarmReconciliation> {
+  const { store, alarms, alarmPrefix } = ctx;
+  const agg = await store.load(releaseId);
+  if (!agg) return { releaseId, monitoring: false, put: [], deleted: [], skipped: [] };
+  const names = alarmNames(alarmPrefix, agg.release, agg.template);
+  const monitoring = agg.release.status === 'MONITORING';
+  if (!monitoring) {
+    if (names.length > 0) await alarms.deleteAlarms(names);
+    return { releaseId, monitoring, put: [], deleted: names, skipped: [] };
+  }
+  const until = agg.release.productionStartedAt;
+  const samples = until ? await store.listSamples(releaseId, { to: until }) : [];
+  const baselines = releaseBaselines(agg.template, until, samples);
+  const wanted = alarmSpecs(alarmPrefix, agg.release, agg.template, baselines);
+  if (wanted.alarms.length > 0) await alarms.putAlarms(wanted.alarms);
+  // A trigger skipped now (no baseline) may have had an alarm from an earlier put: it must not outlive its reason.
+  const kept = new Set(wanted.alarms.map((alarm) => alarm.name));
+  const stale = names.filter((name) => !kept.has(name));
+  if (stale.length > 0) await alarms.deleteAlarms(stale);
+  return { releaseId, monitoring, put: wanted.alarms, deleted: stale, skipped: wanted.skipped };
+}

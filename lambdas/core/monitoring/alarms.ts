@@ -5,8 +5,11 @@
 import type { Release } from '../release/release.ts';
 import type { Comparison, MetricCondition, MetricUnit, Template } from '../template/template.ts';
 import { walkItems } from '../template/template.ts';
-import type { Baselines, MetricSample, Statistic, TreatMissingData } from './metrics.ts';
-import { convertValue, effectiveThreshold, formatNumber, ruleFor } from './metrics.ts';
+import type { Statistic, TreatMissingData } from './evaluation.ts';
+import { effectiveThreshold, ruleFor } from './evaluation.ts';
+import type { MetricSample } from './samples.ts';
+import { convertValue, formatNumber } from './samples.ts';
+import type { Baselines } from './triggers.ts';
 
 /** The CloudWatch namespace of the samples Shipgate receives. */
 export const METRIC_NAMESPACE = 'Shipgate';

@@ -4,8 +4,9 @@
 
 import type { ReleaseStore } from '../ports.ts';
 import type { ReleaseAggregate } from '../release/release.ts';
-import type { WindowReport } from './metrics.ts';
-import { releaseBaselines, windowReport } from './metrics.ts';
+import type { WindowReport } from './report.ts';
+import { windowReport } from './report.ts';
+import { releaseBaselines } from './triggers.ts';
 
 /** When a window started, and when it passed (absent while it runs or when it ended in a rollback). */
 export interface WindowSpan {

@@ -10,18 +10,15 @@ import type {
   TemplateItem,
   TemplateSection,
 } from '../template/template.ts';
-import type { Wait } from '../workflow/workflow.ts';
-import { TERMINAL, waitStatus } from '../workflow/workflow.ts';
-import type { Evidence, GateStatus, ItemStatus, Progress, Release, ReleaseAggregate } from './release.ts';
-import {
-  findPhase,
-  gateStatus,
-  itemStatus,
-  leafState,
-  phaseLeafCandidates,
-  progressOf,
-  signoffKey,
-} from './release.ts';
+import { waitStatus } from '../workflow/workflow.ts';
+import type { GateStatus } from './gates.ts';
+import { gateStatus } from './gates.ts';
+import type { Progress } from './items.ts';
+import { findPhase, itemStatus, leafState, phaseLeafCandidates, progressOf } from './items.ts';
+import type { Evidence, Release, ReleaseAggregate, Wait } from './release.ts';
+import { signoffKey } from './release.ts';
+import type { ItemStatus } from './status.ts';
+import { isTerminal } from './status.ts';
 
 export interface ItemView {
   readonly id: string;
@@ -194,7 +191,7 @@ function waitingFor(agg: ReleaseAggregate, current: Phase | undefined): WaitingF
   const wait = agg.release.wait;
   if (!wait) {
     // Between two decisions of the workflow (or before it started) a release waits at its current gate.
-    if (TERMINAL.has(agg.release.status) || !current) return null;
+    if (isTerminal(agg.release) || !current) return null;
     const gate = gateStatus(agg, current);
     if (!gate) return null;
     return { kind: 'gate', summary: gateSummary(gate), ...gate };
@@ -211,7 +208,7 @@ function waitingFor(agg: ReleaseAggregate, current: Phase | undefined): WaitingF
         ...base,
         phase: wait.phase,
         step: wait.step,
-        missingItems: status?.missingItems as GateStatus['missingItems'],
+        missingItems: status?.missingItems,
         summary: `deployment step '${wait.step}' needs ${count(status?.missingItems?.length ?? 0, 'item')} done`,
       };
     case 'window':
@@ -225,7 +222,7 @@ function waitingFor(agg: ReleaseAggregate, current: Phase | undefined): WaitingF
     case 'rollback':
       return {
         ...base,
-        missingItems: status?.missingItems as GateStatus['missingItems'],
+        missingItems: status?.missingItems,
         missingSignoffs: status?.gate?.missingSignoffs,
         summary: status?.failed
           ? `the rollback cannot finish: ${status.failed}`

@@ -3,26 +3,11 @@
 import type { ActorRef } from '../auth/actor.ts';
 import { RELEASE_MANAGER } from '../auth/roles.ts';
 import { RuleViolation } from '../errors.ts';
-import type { Release } from '../release/release.ts';
+import type { Escalation, Release } from '../release/release.ts';
+import { revised } from '../release/release.ts';
 import type { EscalationLevel, Template } from '../template/template.ts';
 import type { TransitionEvent } from './workflow.ts';
 import { durationMs } from './workflow.ts';
-
-export interface Escalation {
-  readonly id: string;
-  /** What started it. */
-  readonly reason: 'rollback' | 'gate-overdue';
-  /** The rollback's reason, or the overdue gate. */
-  readonly cause: string;
-  /** The level paged last; 0 until level 1 is paged. */
-  readonly level: number;
-  readonly state: 'paging' | 'acknowledged' | 'exhausted';
-  readonly startedAt: string;
-  readonly pagedAt?: string | undefined;
-  readonly acknowledgedBy?: ActorRef | undefined;
-  readonly acknowledgedAt?: string | undefined;
-  readonly note?: string | undefined;
-}
 
 /** What the escalation execution does next. */
 export type EscalationNext =
@@ -90,7 +75,7 @@ export function escalationStep(
   if (!next) {
     const exhausted: Escalation = { ...escalation, state: 'exhausted' };
     return {
-      release: { ...release, escalation: exhausted, revision: release.revision + 1, updatedAt: at },
+      release: revised(release, at, { escalation: exhausted }),
       events: [{ type: 'escalation.exhausted', data: { escalationId, level: escalation.level } }],
       next: { action: 'done', state: 'exhausted' },
       changed: true,
@@ -98,7 +83,7 @@ export function escalationStep(
   }
   const paged: Escalation = { ...escalation, level: next.level, pagedAt: at };
   return {
-    release: { ...release, escalation: paged, revision: release.revision + 1, updatedAt: at },
+    release: revised(release, at, { escalation: paged }),
     events: [
       {
         type: 'escalation.paged',
@@ -140,7 +125,7 @@ export function acknowledge(
     note,
   };
   return {
-    release: { ...release, escalation: acknowledged, revision: release.revision + 1, updatedAt: at },
+    release: revised(release, at, { escalation: acknowledged }),
     event: {
       type: 'escalation.acknowledged',
       data: { escalationId: escalation.id, level: escalation.level, by: by.id, ...(note ? { note } : {}) },

@@ -2,53 +2,21 @@
 // The Step Functions execution only loops "decide, wait, decide"; every decision is made here.
 import type { ActorRef } from '../auth/actor.ts';
 import { RuleViolation } from '../errors.ts';
-import type { AuditEventType, GateStatus, Release, ReleaseAggregate, ReleaseStatus } from '../release/release.ts';
-import {
-  findPhase,
-  gateStatus,
-  itemIndex,
-  itemStatus,
-  ROLLBACK_CONFIRMER,
-  ROLLBACK_GATE,
-  STATUS_OF_PHASE,
-  signoffKey,
-  TERMINAL_STATUSES,
-} from '../release/release.ts';
-import type { Phase, Template, TemplateItem } from '../template/template.ts';
+import type { GateStatus } from '../release/gates.ts';
+import { gateStatus, rollbackGateStatus } from '../release/gates.ts';
+import type { MissingItem } from '../release/items.ts';
+import { findPhase, itemIndex, itemStatus, missingItems, rollbackItems } from '../release/items.ts';
+import type { AuditEventType, Release, ReleaseAggregate, Wait } from '../release/release.ts';
+import { revised } from '../release/release.ts';
+import type { ReleaseStatus } from '../release/status.ts';
+import { cancellable, inProduction, isTerminal, STATUS_OF_PHASE } from '../release/status.ts';
+import type { DeploymentStep, Gate, MonitoringWindow, Phase, Template } from '../template/template.ts';
 import { walkItems } from '../template/template.ts';
 
 /** The task failure that moves a waiting execution into the rollback states (the definition catches it). */
 export const ROLLBACK_TRIGGERED = 'RollbackTriggered';
 /** The task failure that ends a rollback whose procedure failed. */
 export const ROLLBACK_STEP_FAILED = 'RollbackStepFailed';
-
-/** What a release waits for; `id` names this wait, so a late or repeated callback for an old wait is ignored. */
-export type Wait =
-  | { readonly id: string; readonly kind: 'gate'; readonly phase: string; readonly since: string }
-  | {
-      readonly id: string;
-      readonly kind: 'step';
-      readonly phase: string;
-      readonly step: string;
-      readonly since: string;
-    }
-  | {
-      readonly id: string;
-      readonly kind: 'window';
-      readonly phase: string;
-      readonly window: string;
-      readonly since: string;
-      readonly endsAt: string;
-    }
-  | { readonly id: string; readonly kind: 'rollback'; readonly since: string };
-
-export interface RollbackInfo {
-  readonly reason: string;
-  readonly requestedBy: ActorRef;
-  readonly requestedAt: string;
-  /** The trigger that fired, when a metric or alarm asked for the rollback. */
-  readonly trigger?: string | undefined;
-}
 
 /** What ended or answered a wait, as the workflow reports it. */
 export type Outcome =
@@ -99,31 +67,8 @@ export function durationMs(iso: string): number {
 
 const clampSeconds = (seconds: number): number => Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(seconds)));
 
-/** Statuses after which the workflow has nothing left to do. */
-export const TERMINAL: ReadonlySet<ReleaseStatus> = TERMINAL_STATUSES;
-const IN_PRODUCTION: ReadonlySet<ReleaseStatus> = new Set(['DEPLOYING', 'MONITORING', 'CONFIRMING']);
-
-/** Whether production deployment has started and the release has not ended: it can be rolled back. */
-export const inProduction = (status: ReleaseStatus): boolean => IN_PRODUCTION.has(status);
-const ROLLBACK_REQUESTED_STATUSES: ReadonlySet<ReleaseStatus> = new Set([
-  'ROLLBACK_REQUESTED',
-  'ROLLING_BACK',
-  'ROLLED_BACK',
-  'ROLLBACK_FAILED',
-]);
-
-/** Whether a rollback of the release has been requested (it may be under way or over): nothing can request another. */
-export const rollbackRequested = (status: ReleaseStatus): boolean => ROLLBACK_REQUESTED_STATUSES.has(status);
-const CANCEL_ALLOWED: ReadonlySet<ReleaseStatus> = new Set(['PRE_RELEASE', 'STAGING']);
-
 /** The phases a release moves through: every phase but follow-up work, which is tracked after completion. */
 const movingPhases = (template: Template): Phase[] => template.phases.filter((phase) => phase.kind !== 'follow-up');
-
-/** The items of the rollback procedure and validation, which become the active checklist of a rollback. */
-export function* rollbackItems(template: Template): Generator<TemplateItem> {
-  for (const section of [...template.rollback.procedure, ...template.rollback.validation])
-    yield* walkItems(section.items);
-}
 
 export interface WaitStatus {
   readonly satisfied: boolean;
@@ -132,7 +77,7 @@ export interface WaitStatus {
   /** For gates (and the rollback's confirmation): what is still missing. */
   readonly gate?: GateStatus | undefined;
   /** For steps and rollbacks: required items not yet done. */
-  readonly missingItems?: readonly { id: string; title: string; status: string }[] | undefined;
+  readonly missingItems?: readonly MissingItem[] | undefined;
 }
 
 /** Whether the release's current wait is satisfied now; windows are never satisfied early, they pass by time. */
@@ -149,36 +94,21 @@ export function waitStatus(agg: ReleaseAggregate): WaitStatus | undefined {
       const step = findPhase(agg.template, wait.phase)?.steps?.find((candidate) => candidate.id === wait.step);
       const item = step && itemIndex(agg.template).get(step.itemId)?.item;
       if (!item) return { satisfied: false };
-      const missing = [...walkItems([item])]
-        .filter((entry) => entry.children.length === 0 && entry.required)
-        .map((entry) => ({ id: entry.id, title: entry.title, status: itemStatus(agg, entry) }))
-        .filter((entry) => entry.status !== 'done' && entry.status !== 'skipped');
-      return { satisfied: itemStatus(agg, item) === 'done', missingItems: missing };
+      return { satisfied: itemStatus(agg, item) === 'done', missingItems: missingItems(agg, walkItems([item])) };
     }
     case 'window':
       return { satisfied: false };
     case 'rollback': {
-      const leaves = [...rollbackItems(agg.template)].filter((item) => item.children.length === 0);
-      const failed = leaves.find((item) => itemStatus(agg, item) === 'failed');
-      const missing = leaves
-        .filter((item) => item.required)
-        .map((item) => ({ id: item.id, title: item.title, status: itemStatus(agg, item) }))
-        .filter((entry) => entry.status !== 'done' && entry.status !== 'skipped');
-      const confirmation = agg.signoffs.get(signoffKey(ROLLBACK_GATE, ROLLBACK_CONFIRMER));
-      const confirmed = confirmation?.decision === 'approve';
+      const failed = [...rollbackItems(agg.template)].find(
+        (item) => item.children.length === 0 && itemStatus(agg, item) === 'failed',
+      );
+      const missing = missingItems(agg, rollbackItems(agg.template));
+      const gate = rollbackGateStatus(agg);
       return {
-        satisfied: missing.length === 0 && confirmed,
+        satisfied: missing.length === 0 && gate.satisfied,
         failed: failed && `rollback step '${failed.id}' failed`,
         missingItems: missing,
-        gate: {
-          gate: ROLLBACK_GATE,
-          phase: 'rollback',
-          satisfied: confirmed,
-          missingItems: [],
-          missingSignoffs: confirmed ? [] : [ROLLBACK_CONFIRMER],
-          rejections: [],
-          blockers: [],
-        },
+        gate,
       };
     }
   }
@@ -221,7 +151,7 @@ function enterNextPhase(draft: Draft, template: Template, at: string): void {
 
 /** Applies an outcome to the release's current wait. Returns false when the outcome is not for the current wait. */
 function apply(draft: Draft, agg: ReleaseAggregate, outcome: Outcome, at: string): boolean {
-  const { release, template } = agg;
+  const release = agg.release;
   const wait = release.wait;
   switch (outcome.kind) {
     case 'start':
@@ -238,49 +168,55 @@ function apply(draft: Draft, agg: ReleaseAggregate, outcome: Outcome, at: string
       emit(draft, 'rollback.failed', { cause: outcome.cause });
       return true;
     case 'satisfied':
-    case 'timeout': {
       if (!wait || wait.id !== outcome.waitId) return false;
-      if (outcome.kind === 'timeout') {
-        if (wait.kind !== 'window') {
-          // Nothing passes by time but windows: a gate, step or rollback that outlived its wait goes on waiting
-          // (same wait). A gate past the deadline its template sets is reported overdue.
-          const deadline = wait.kind === 'gate' ? findPhase(template, wait.phase)?.gate?.deadline : undefined;
-          if (wait.kind !== 'gate' || !deadline) return false;
-          emit(draft, 'gate.overdue', { phase: wait.phase, gate: wait.phase, deadline, since: wait.since });
-          return true;
-        }
-        set(draft, { windowIndex: release.windowIndex + 1, wait: undefined });
-        // The window's start travels with the event, so its report's range is known from the event alone.
-        emit(draft, 'window.passed', { phase: wait.phase, window: wait.window, startedAt: wait.since });
-        return true;
-      }
-      switch (wait.kind) {
-        case 'gate':
-          emit(draft, 'gate.passed', { phase: wait.phase, gate: wait.phase });
-          enterNextPhase(draft, template, at);
-          return true;
-        case 'step':
-          set(draft, { stepIndex: release.stepIndex + 1, wait: undefined });
-          emit(draft, 'step.completed', { phase: wait.phase, step: wait.step });
-          return true;
-        case 'rollback':
-          set(draft, { status: 'ROLLED_BACK', wait: undefined });
-          emit(draft, 'rollback.completed', {});
-          return true;
-        case 'window':
-          return false;
-      }
-    }
+      return applySatisfied(draft, agg, wait, at);
+    case 'timeout':
+      if (!wait || wait.id !== outcome.waitId) return false;
+      return applyTimeout(draft, agg, wait);
   }
+}
+
+/** The current wait was satisfied: the gate passes, the step completes or the rollback is done. */
+function applySatisfied(draft: Draft, agg: ReleaseAggregate, wait: Wait, at: string): boolean {
+  switch (wait.kind) {
+    case 'gate':
+      emit(draft, 'gate.passed', { phase: wait.phase, gate: wait.phase });
+      enterNextPhase(draft, agg.template, at);
+      return true;
+    case 'step':
+      set(draft, { stepIndex: agg.release.stepIndex + 1, wait: undefined });
+      emit(draft, 'step.completed', { phase: wait.phase, step: wait.step });
+      return true;
+    case 'rollback':
+      set(draft, { status: 'ROLLED_BACK', wait: undefined });
+      emit(draft, 'rollback.completed', {});
+      return true;
+    case 'window':
+      return false;
+  }
+}
+
+/** The current wait timed out: a window passes; anything else goes on waiting, an overdue gate reported. */
+function applyTimeout(draft: Draft, agg: ReleaseAggregate, wait: Wait): boolean {
+  if (wait.kind !== 'window') {
+    // Nothing passes by time but windows: a gate, step or rollback that outlived its wait goes on waiting
+    // (same wait). A gate past the deadline its template sets is reported overdue.
+    const deadline = wait.kind === 'gate' ? findPhase(agg.template, wait.phase)?.gate?.deadline : undefined;
+    if (wait.kind !== 'gate' || !deadline) return false;
+    emit(draft, 'gate.overdue', { phase: wait.phase, gate: wait.phase, deadline, since: wait.since });
+    return true;
+  }
+  set(draft, { windowIndex: agg.release.windowIndex + 1, wait: undefined });
+  // The window's start travels with the event, so its report's range is known from the event alone.
+  emit(draft, 'window.passed', { phase: wait.phase, window: wait.window, startedAt: wait.since });
+  return true;
 }
 
 /** What to wait for next, given where the release stands; records the start of the wait. */
 function decide(draft: Draft, agg: ReleaseAggregate, now: Date, timeScale: number): Next {
-  const template = agg.template;
   const release = draft.release;
   const at = now.toISOString();
-  const seconds = (ms: number) => clampSeconds(ms / timeScale / 1000);
-  if (TERMINAL.has(release.status)) return { action: 'done', status: release.status };
+  if (isTerminal(release)) return { action: 'done', status: release.status };
   if (release.status === 'ROLLBACK_REQUESTED') {
     // The failure that announced the rollback may have found no task to interrupt; start the rollback now.
     set(draft, { status: 'ROLLING_BACK', wait: undefined });
@@ -300,55 +236,66 @@ function decide(draft: Draft, agg: ReleaseAggregate, now: Date, timeScale: numbe
         : DEFAULT_WAIT_SECONDS;
     return { action: 'await', wait: existing, timeoutSeconds: clampSeconds(remaining) };
   }
-  const phase = findPhase(template, release.currentPhase);
+  const phase = findPhase(agg.template, release.currentPhase);
   if (!phase) throw new Error(`release ${release.id} is in unknown phase ${release.currentPhase}`);
   const step = phase.steps?.[release.stepIndex];
-  if (phase.kind === 'deployment' && step) {
-    const wait: Wait = {
-      id: `step:${phase.id}:${step.id}@${at}`,
-      kind: 'step',
-      phase: phase.id,
-      step: step.id,
-      since: at,
-    };
-    set(draft, { wait });
-    emit(draft, 'step.started', { phase: phase.id, step: step.id, name: step.name });
-    return { action: 'await', wait, timeoutSeconds: DEFAULT_WAIT_SECONDS };
-  }
+  if (phase.kind === 'deployment' && step) return awaitStep(draft, phase, step, at);
   const window = phase.windows?.[release.windowIndex];
-  if (phase.kind === 'monitoring' && window) {
-    const lengthMs = durationMs(window.duration) / timeScale;
-    const endsAt = new Date(now.getTime() + lengthMs).toISOString();
-    const wait: Wait = {
-      id: `window:${phase.id}:${window.id}@${at}`,
-      kind: 'window',
-      phase: phase.id,
-      window: window.id,
-      since: at,
-      endsAt,
-    };
-    set(draft, { wait });
-    emit(draft, 'window.started', {
-      phase: phase.id,
-      window: window.id,
-      name: window.name,
-      duration: window.duration,
-      endsAt,
-    });
-    return { action: 'await', wait, timeoutSeconds: clampSeconds(lengthMs / 1000) };
-  }
-  if (phase.gate) {
-    const wait: Wait = { id: `gate:${phase.id}@${at}`, kind: 'gate', phase: phase.id, since: at };
-    set(draft, { wait });
-    // Who still has to sign is part of the event: a sign-off request goes to them even if they sign before the
-    // notification is processed.
-    const needs = gateStatus({ ...agg, release: draft.release }, phase)?.missingSignoffs ?? [];
-    emit(draft, 'gate.opened', { phase: phase.id, gate: phase.gate.id, missingSignoffs: [...needs] });
-    const deadline = phase.gate.deadline;
-    return { action: 'await', wait, timeoutSeconds: deadline ? seconds(durationMs(deadline)) : DEFAULT_WAIT_SECONDS };
-  }
-  enterNextPhase(draft, template, at);
+  if (phase.kind === 'monitoring' && window) return awaitWindow(draft, phase, window, now, timeScale);
+  if (phase.gate) return awaitGate(draft, agg, phase, phase.gate, at, timeScale);
+  enterNextPhase(draft, agg.template, at);
   return decide(draft, agg, now, timeScale);
+}
+
+function awaitStep(draft: Draft, phase: Phase, step: DeploymentStep, at: string): Next {
+  const wait: Wait = {
+    id: `step:${phase.id}:${step.id}@${at}`,
+    kind: 'step',
+    phase: phase.id,
+    step: step.id,
+    since: at,
+  };
+  set(draft, { wait });
+  emit(draft, 'step.started', { phase: phase.id, step: step.id, name: step.name });
+  return { action: 'await', wait, timeoutSeconds: DEFAULT_WAIT_SECONDS };
+}
+
+function awaitWindow(draft: Draft, phase: Phase, window: MonitoringWindow, now: Date, timeScale: number): Next {
+  const at = now.toISOString();
+  const lengthMs = durationMs(window.duration) / timeScale;
+  const endsAt = new Date(now.getTime() + lengthMs).toISOString();
+  const wait: Wait = {
+    id: `window:${phase.id}:${window.id}@${at}`,
+    kind: 'window',
+    phase: phase.id,
+    window: window.id,
+    since: at,
+    endsAt,
+  };
+  set(draft, { wait });
+  emit(draft, 'window.started', {
+    phase: phase.id,
+    window: window.id,
+    name: window.name,
+    duration: window.duration,
+    endsAt,
+  });
+  return { action: 'await', wait, timeoutSeconds: clampSeconds(lengthMs / 1000) };
+}
+
+function awaitGate(draft: Draft, agg: ReleaseAggregate, phase: Phase, gate: Gate, at: string, timeScale: number): Next {
+  const wait: Wait = { id: `gate:${phase.id}@${at}`, kind: 'gate', phase: phase.id, since: at };
+  set(draft, { wait });
+  // Who still has to sign is part of the event: a sign-off request goes to them even if they sign before the
+  // notification is processed.
+  const needs = gateStatus({ ...agg, release: draft.release }, phase)?.missingSignoffs ?? [];
+  emit(draft, 'gate.opened', { phase: phase.id, gate: gate.id, missingSignoffs: [...needs] });
+  const deadline = gate.deadline;
+  return {
+    action: 'await',
+    wait,
+    timeoutSeconds: deadline ? clampSeconds(durationMs(deadline) / timeScale / 1000) : DEFAULT_WAIT_SECONDS,
+  };
 }
 
 /**
@@ -369,7 +316,7 @@ export function transition(
       // Another execution has taken the release over (a resume after a redeploy): this one ends quietly.
       return { release: agg.release, events: [], next: { action: 'done', status: agg.release.status }, changed: false };
     }
-    if (!TERMINAL.has(agg.release.status)) {
+    if (!isTerminal(agg.release)) {
       set(draft, { executionId: options.executionId });
       emit(draft, 'workflow.started', { executionId: options.executionId, resumed: outcome.kind === 'resume' });
     }
@@ -377,9 +324,8 @@ export function transition(
   const applied = apply(draft, agg, outcome, now.toISOString());
   const next = decide(draft, agg, now, timeScale);
   const changed = applied || draft.events.length > 0 || draft.release !== agg.release;
-  const release = changed
-    ? { ...draft.release, revision: agg.release.revision + 1, updatedAt: now.toISOString() }
-    : agg.release;
+  // No outcome changes the revision itself, so the draft is still at the revision the change was decided on.
+  const release = changed ? revised(draft.release, now.toISOString()) : agg.release;
   return { release, events: draft.events, next, changed };
 }
 
@@ -398,26 +344,23 @@ export function decideRollbackRequest(
       { releaseStatus: release.status },
     );
   }
-  return {
-    ...release,
+  return revised(release, at, {
     rollbackProposal: undefined,
     status: 'ROLLBACK_REQUESTED',
     rollback: { reason, requestedBy: by, requestedAt: at, trigger },
-    revision: release.revision + 1,
-    updatedAt: at,
-  };
+  });
 }
 
 /** Checks a cancellation: only before production deployment starts; after that, a release is rolled back. */
 export function decideCancel(release: Release, at: string): Release {
-  if (!CANCEL_ALLOWED.has(release.status)) {
+  if (!cancellable(release.status)) {
     throw new RuleViolation(
       'cancel-not-allowed',
-      TERMINAL.has(release.status)
+      isTerminal(release)
         ? `release is already ${release.status}`
         : `release is ${release.status}: production deployment has started, so roll it back instead`,
       { releaseStatus: release.status },
     );
   }
-  return { ...release, status: 'CANCELLED', wait: undefined, revision: release.revision + 1, updatedAt: at };
+  return revised(release, at, { status: 'CANCELLED', wait: undefined });
 }

@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/acknowledge {note?}: stop the escalation paging for a release; who acknowledged is kept.
+import { acknowledge } from '../../core/workflow/escalation-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { AcknowledgeBody, ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ReleaseParams, body: AcknowledgeBody }, async ({ actor, params, body }) =>
-  ok(await releases.acknowledge(actor, params.releaseId, body.note)),
+export const fn = defineFunction(ROUTES.acknowledgeRelease, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, body: AcknowledgeBody }, async ({ actor, params, body }) =>
+    ok(await acknowledge(releases, actor, params.releaseId, body.note)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/advance: evaluate what the release waits for now; 409 lists what is missing.
+import { advance } from '../../core/workflow/workflow-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
-  ok(await releases.advance(actor, params.releaseId)),
+export const fn = defineFunction(ROUTES.advanceRelease, ({ releases }) =>
+  httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
+    ok(await advance(releases, actor, params.releaseId)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/cancel {reason}: cancel a release before production deployment starts.
+import { cancel } from '../../core/workflow/workflow-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReasonBody, ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
-  ok(await releases.cancel(actor, params.releaseId, body.reason)),
+export const fn = defineFunction(ROUTES.cancelRelease, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
+    ok(await cancel(releases, actor, params.releaseId, body.reason)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

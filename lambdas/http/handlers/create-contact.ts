@@ -1,11 +1,15 @@
 // POST /contacts: a person (or list) who receives notifications by email and/or SMS, by role, level and event.
+import { createContact } from '../../core/notify/notification-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { created, httpRoute } from '../api.ts';
-import { notificationsService } from '../composition.ts';
 import { ContactBody } from '../schemas.ts';
 
-const notifications = notificationsService();
+export const fn = defineFunction(ROUTES.createContact, ({ notifications }) =>
+  httpRoute({ body: ContactBody }, async ({ actor, body }) => {
+    const contact = await createContact(notifications, actor, body);
+    return created(`/contacts/${contact.id}`, contact);
+  }),
+);
 
-export const handler = httpRoute({ body: ContactBody }, async ({ actor, body }) => {
-  const contact = await notifications.createContact(actor, body);
-  return created(`/contacts/${contact.id}`, contact);
-});
+export const handler = lambdaHandler(fn);

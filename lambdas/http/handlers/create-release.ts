@@ -1,11 +1,15 @@
 // POST /releases
+import { createRelease } from '../../core/release/release-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { created, httpRoute } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { CreateReleaseBody } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
+export const fn = defineFunction(ROUTES.createRelease, ({ releases }) =>
+  httpRoute({ body: CreateReleaseBody }, async ({ actor, body }) => {
+    const release = await createRelease(releases, actor, body);
+    return created(`/releases/${release.id}`, release);
+  }),
+);
 
-export const handler = httpRoute({ body: CreateReleaseBody }, async ({ actor, body }) => {
-  const release = await releases.createRelease(actor, body);
-  return created(`/releases/${release.id}`, release);
-});
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // DELETE /contacts/{contactId}: unsubscribe a contact everywhere; the record is kept, marked removed.
+import { removeContact } from '../../core/notify/notification-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { notificationsService } from '../composition.ts';
 import { ContactParams } from '../schemas.ts';
 
-const notifications = notificationsService();
-
-export const handler = httpRoute({ params: ContactParams }, async ({ actor, params }) =>
-  ok(await notifications.removeContact(actor, params.contactId)),
+export const fn = defineFunction(ROUTES.deleteContact, ({ notifications }) =>
+  httpRoute({ params: ContactParams }, async ({ actor, params }) =>
+    ok(await removeContact(notifications, actor, params.contactId)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

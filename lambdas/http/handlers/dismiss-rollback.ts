@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/rollback/dismiss {reason}: keep the release although a trigger proposed a rollback.
+import { dismissRollback } from '../../core/monitoring/rollback-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReasonBody, ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
-  ok(await releases.dismissRollback(actor, params.releaseId, body.reason)),
+export const fn = defineFunction(ROUTES.dismissRollback, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
+    ok(await dismissRollback(releases, actor, params.releaseId, body.reason)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // GET /releases/{releaseId}
+import { getRelease } from '../../core/release/release-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
-  ok(await releases.getRelease(actor, params.releaseId)),
+export const fn = defineFunction(ROUTES.getRelease, ({ releases }) =>
+  httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
+    ok(await getRelease(releases, actor, params.releaseId)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,11 +1,15 @@
 // GET /releases/{releaseId}/report: per monitoring window, each metric's min/avg/max/p95 against its targets and
 // triggers, the breaches, and the success metrics.
+import { report } from '../../core/monitoring/metrics-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
-  ok(await releases.report(actor, params.releaseId)),
+export const fn = defineFunction(ROUTES.getReport, ({ releases }) =>
+  httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
+    ok(await report(releases, actor, params.releaseId)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

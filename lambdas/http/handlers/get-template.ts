@@ -1,10 +1,12 @@
 // GET /templates/{templateId}
+import { getTemplate } from '../../core/template/template-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { templatesService } from '../composition.ts';
 import { TemplateParams } from '../schemas.ts';
 
-const templates = templatesService();
-
-export const handler = httpRoute({ params: TemplateParams }, ({ actor, params }) =>
-  ok(templates.getTemplate(actor, params.templateId)),
+export const fn = defineFunction(ROUTES.getTemplate, ({ templates }) =>
+  httpRoute({ params: TemplateParams }, ({ actor, params }) => ok(getTemplate(templates, actor, params.templateId))),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,12 @@
 // GET /contacts: contacts with their subscriptions and their state (email awaits confirmation in AWS).
+import { listContacts } from '../../core/notify/notification-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { notificationsService } from '../composition.ts';
 import { PageQuery } from '../schemas.ts';
 
-const notifications = notificationsService();
-
-export const handler = httpRoute({ query: PageQuery }, async ({ actor, query }) =>
-  ok(await notifications.listContacts(actor, query)),
+export const fn = defineFunction(ROUTES.listContacts, ({ notifications }) =>
+  httpRoute({ query: PageQuery }, async ({ actor, query }) => ok(await listContacts(notifications, actor, query))),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // GET /releases/{releaseId}/events: the audit trail, oldest first.
+import { listEvents } from '../../core/release/release-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { PageQuery, ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ params: ReleaseParams, query: PageQuery }, async ({ actor, params, query }) =>
-  ok(await releases.listEvents(actor, params.releaseId, query)),
+export const fn = defineFunction(ROUTES.listEvents, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, query: PageQuery }, async ({ actor, params, query }) =>
+    ok(await listEvents(releases, actor, params.releaseId, query)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

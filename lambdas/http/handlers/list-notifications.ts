@@ -1,10 +1,14 @@
 // GET /releases/{releaseId}/notifications: each notification of a release with its delivery state.
+import { listNotifications } from '../../core/notify/notification-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { notificationsService } from '../composition.ts';
 import { PageQuery, ReleaseParams } from '../schemas.ts';
 
-const notifications = notificationsService();
-
-export const handler = httpRoute({ params: ReleaseParams, query: PageQuery }, async ({ actor, params, query }) =>
-  ok(await notifications.listNotifications(actor, params.releaseId, query)),
+export const fn = defineFunction(ROUTES.listNotifications, ({ notifications }) =>
+  httpRoute({ params: ReleaseParams, query: PageQuery }, async ({ actor, params, query }) =>
+    ok(await listNotifications(notifications, actor, params.releaseId, query)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,12 @@
 // GET /releases?status=&limit=&cursor=
+import { listReleases } from '../../core/release/release-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ListReleasesQuery } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ query: ListReleasesQuery }, async ({ actor, query }) =>
-  ok(await releases.listReleases(actor, query)),
+export const fn = defineFunction(ROUTES.listReleases, ({ releases }) =>
+  httpRoute({ query: ListReleasesQuery }, async ({ actor, query }) => ok(await listReleases(releases, actor, query))),
 );
+
+export const handler = lambdaHandler(fn);

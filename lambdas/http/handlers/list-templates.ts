@@ -1,7 +1,11 @@
 // GET /templates
+import { listTemplates } from '../../core/template/template-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { templatesService } from '../composition.ts';
 
-const templates = templatesService();
+export const fn = defineFunction(ROUTES.listTemplates, ({ templates }) =>
+  httpRoute({}, ({ actor }) => ok({ items: listTemplates(templates, actor) })),
+);
 
-export const handler = httpRoute({}, ({ actor }) => ok({ items: templates.listTemplates(actor) }));
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/signoffs
+import { recordSignoff } from '../../core/release/checklist-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReleaseParams, SignoffBody } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ReleaseParams, body: SignoffBody }, async ({ actor, params, body }) =>
-  ok(await releases.recordSignoff(actor, params.releaseId, body)),
+export const fn = defineFunction(ROUTES.recordSignoff, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, body: SignoffBody }, async ({ actor, params, body }) =>
+    ok(await recordSignoff(releases, actor, params.releaseId, body)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

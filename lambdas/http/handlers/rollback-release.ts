@@ -1,10 +1,14 @@
 // POST /releases/{releaseId}/rollback {reason}: move a release in production into its rollback states.
+import { requestRollback } from '../../core/monitoring/rollback-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ReasonBody, ReleaseParams } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
-  ok(await releases.requestRollback(actor, params.releaseId, body.reason)),
+export const fn = defineFunction(ROUTES.rollbackRelease, ({ releases }) =>
+  httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
+    ok(await requestRollback(releases, actor, params.releaseId, body.reason)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

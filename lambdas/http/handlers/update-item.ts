@@ -1,10 +1,14 @@
 // PATCH /releases/{releaseId}/items/{itemId}
+import { updateItem } from '../../core/release/checklist-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { ItemParams, UpdateItemBody } from '../schemas.ts';
 
-const releases = releasesService({ workflow: 'api' });
-
-export const handler = httpRoute({ params: ItemParams, body: UpdateItemBody }, async ({ actor, params, body }) =>
-  ok(await releases.updateItem(actor, params.releaseId, params.itemId, body)),
+export const fn = defineFunction(ROUTES.updateItem, ({ releases }) =>
+  httpRoute({ params: ItemParams, body: UpdateItemBody }, async ({ actor, params, body }) =>
+    ok(await updateItem(releases, actor, params.releaseId, params.itemId, body)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

@@ -1,10 +1,14 @@
 // DELETE /releases/{releaseId}/signoffs/{gate}/{role}: withdraw a standing approval or rejection.
+import { withdrawSignoff } from '../../core/release/checklist-use-cases.ts';
+import { ROUTES } from '../../functions/catalog.ts';
+import { defineFunction, lambdaHandler } from '../../functions/define.ts';
 import { httpRoute, ok } from '../api.ts';
-import { releasesService } from '../composition.ts';
 import { SignoffParams } from '../schemas.ts';
 
-const releases = releasesService();
-
-export const handler = httpRoute({ params: SignoffParams }, async ({ actor, params }) =>
-  ok(await releases.withdrawSignoff(actor, params.releaseId, params.gate, params.role)),
+export const fn = defineFunction(ROUTES.withdrawSignoff, ({ releases }) =>
+  httpRoute({ params: SignoffParams }, async ({ actor, params }) =>
+    ok(await withdrawSignoff(releases, actor, params.releaseId, params.gate, params.role)),
+  ),
 );
+
+export const handler = lambdaHandler(fn);

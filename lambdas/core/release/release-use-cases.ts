@@ -1,0 +1,120 @@
+// The use cases of releases as a whole: creating one from a template, reading it, listing releases and the audit
+// trail.
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { NotFound } from '../errors.ts';
+import type { Page, PageQuery } from '../ports.ts';
+import type { Template } from '../template/template.ts';
+import { transition } from '../workflow/workflow.ts';
+import type { ReleaseContext } from './context.ts';
+import { SYSTEM } from './context.ts';
+import type { AuditEvent, Release } from './release.ts';
+import type { ReleaseStatus } from './status.ts';
+import { STATUS_OF_PHASE } from './status.ts';
+import type { ReleaseView } from './view.ts';
+import { releaseView } from './view.ts';
+
+export interface CreateReleaseInput {
+  /** CloudWatch alarms to watch: one going into ALARM after production deployment starts rolls the release back. */
+  readonly alarmNames?: readonly string[] | undefined;
+  readonly templateId: string;
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string | undefined;
+  readonly plannedAt?: string | undefined;
+}
+
+export type ListReleasesQuery = PageQuery & { readonly status?: ReleaseStatus | undefined };
+
+function templateOf(ctx: ReleaseContext, templateId: string): Template {
+  const found = ctx.templates.get(templateId);
+  if (!found) throw new NotFound('template', templateId);
+  return found;
+}
+
+/** Creates a release from a snapshot of its template, decides its first wait, and starts its workflow. */
+export async function createRelease(
+  ctx: ReleaseContext,
+  actor: Actor,
+  input: CreateReleaseInput,
+): Promise<ReleaseView> {
+  authorize(actor, { kind: 'create-release' });
+  const snapshot = templateOf(ctx, input.templateId);
+  const first = snapshot.phases[0];
+  if (!first) throw new NotFound('template phase', input.templateId);
+  const at = ctx.now();
+  const draft: Release = {
+    id: ctx.ids.id(),
+    templateId: snapshot.id,
+    templateName: snapshot.name,
+    name: input.name,
+    version: input.version,
+    description: input.description,
+    plannedAt: input.plannedAt,
+    ...(input.alarmNames?.length ? { alarmNames: [...new Set(input.alarmNames)] } : {}),
+    status: STATUS_OF_PHASE[first.kind],
+    currentPhase: first.id,
+    stepIndex: 0,
+    windowIndex: 0,
+    revision: 1,
+    createdAt: at,
+    createdBy: actorRef(actor),
+    updatedAt: at,
+  };
+  // The first wait is decided here, so the release says what it waits for from its first read on.
+  const empty = { template: snapshot, items: new Map(), signoffs: new Map() };
+  const started = transition({ ...empty, release: draft }, { kind: 'start' }, ctx.clock.now(), {
+    timeScale: ctx.timeScale,
+  });
+  const release = { ...started.release, revision: 1 };
+  await ctx.store.create(release, snapshot, [
+    ctx.event(release.id, 'release.created', actorRef(actor), at, {
+      templateId: snapshot.id,
+      name: release.name,
+      version: release.version,
+      status: release.status,
+      phase: release.currentPhase,
+    }),
+    ...ctx.events(release.id, started.events, SYSTEM, at),
+  ]);
+  // Named after the release, the execution cannot be started twice; if this fails, POST /advance starts it.
+  try {
+    await ctx.workflow.start(release.id);
+  } catch (error) {
+    ctx.reportWorkflowError(error, { releaseId: release.id, during: 'start' });
+  }
+  return releaseView({ ...empty, release });
+}
+
+/** The release with its checklist, sign-offs and what it waits for. */
+export async function getRelease(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<ReleaseView> {
+  authorize(actor, { kind: 'read' });
+  return releaseView(await ctx.load(releaseId));
+}
+
+/** Releases newest first, optionally of one status. */
+export async function listReleases(
+  ctx: ReleaseContext,
+  actor: Actor,
+  query: ListReleasesQuery,
+): Promise<Page<Release>> {
+  authorize(actor, { kind: 'read' });
+  return ctx.store.list(query);
+}
+
+/** The audit trail of a release, oldest first. */
+export async function listEvents(
+  ctx: ReleaseContext,
+  actor: Actor,
+  releaseId: string,
+  query: PageQuery,
+): Promise<Page<AuditEvent>> {
+  authorize(actor, { kind: 'read' });
+  const page = await ctx.store.listEvents(releaseId, query);
+  // Every release has its creation event, so an empty page may mean the release does not exist.
+  if (page.items.length === 0 && !(await ctx.store.getHeader(releaseId))) {
+    throw new NotFound('release', releaseId);
+  }
+  return page;
+}

@@ -1,0 +1,166 @@
+// The release use cases that drive its workflow execution: the Decide and Await tasks, advancing a release by
+// hand, cancelling it, and handing releases to new executions.
+import type { Actor } from '../auth/actor.ts';
+import { actorRef } from '../auth/actor.ts';
+import { authorize } from '../auth/permissions.ts';
+import { RuleViolation } from '../errors.ts';
+import type { ReleaseContext } from '../release/context.ts';
+import { SYSTEM } from '../release/context.ts';
+import { revised } from '../release/release.ts';
+import { assertOpen, RELEASE_STATUSES, TERMINAL_STATUSES } from '../release/status.ts';
+import type { ReleaseView } from '../release/view.ts';
+import { releaseView } from '../release/view.ts';
+import { startEscalation } from './escalation.ts';
+import type { Next, Outcome } from './workflow.ts';
+import { decideCancel, transition } from './workflow.ts';
+
+/**
+ * Evaluates what the release waits for now: if it is satisfied, the workflow moves on; if not, a 409 lists exactly
+ * what is missing. Also starts the workflow of a release whose start failed.
+ */
+export async function advance(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<ReleaseView> {
+  authorize(actor, { kind: 'advance-release' });
+  const agg = await ctx.load(releaseId);
+  assertOpen(agg.release);
+  // The execution is named after the release, so this starts one only if the start at creation failed; one that
+  // is running and has not recorded itself yet is left alone.
+  if (!agg.release.executionId) await ctx.workflow.start(releaseId);
+  const view = releaseView(agg);
+  const waiting = view.waitingFor;
+  if (!waiting?.satisfied && agg.release.status !== 'ROLLBACK_REQUESTED') {
+    throw new RuleViolation(
+      waiting?.kind === 'window' ? 'window-running' : 'wait-not-satisfied',
+      waiting?.summary ?? 'the release waits for its workflow',
+      { waitingFor: waiting },
+    );
+  }
+  await ctx.respond(agg);
+  return view;
+}
+
+/** Cancels a release before production deployment starts, and stops its workflow. */
+export async function cancel(
+  ctx: ReleaseContext,
+  actor: Actor,
+  releaseId: string,
+  reason: string,
+): Promise<ReleaseView> {
+  authorize(actor, { kind: 'cancel-release' });
+  const agg = await ctx.retrying(async () => {
+    const current = await ctx.load(releaseId);
+    const at = ctx.now();
+    const next = decideCancel(current.release, at);
+    await ctx.store.saveRelease(next, current.release.revision, [
+      ctx.event(releaseId, 'release.cancelled', actorRef(actor), at, { reason, from: current.release.status }),
+    ]);
+    return { ...current, release: next };
+  });
+  if (agg.release.executionId) await ctx.workflow.stop(agg.release.executionId, `cancelled: ${reason}`);
+  return releaseView(agg);
+}
+
+/**
+ * Hands a release to a new execution that continues where it stands, and stops the old one: after a new state
+ * machine definition is deployed, or when an execution was lost.
+ */
+export async function resume(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<ReleaseView> {
+  authorize(actor, { kind: 'advance-release' });
+  const agg = await ctx.retrying(async () => {
+    const current = await ctx.load(releaseId);
+    assertOpen(current.release);
+    const at = ctx.now();
+    const next = revised(current.release, at);
+    await ctx.store.saveRelease(next, current.release.revision, [
+      ctx.event(releaseId, 'workflow.resume-requested', actorRef(actor), at, {
+        previousExecution: current.release.executionId ?? null,
+      }),
+    ]);
+    return { ...current, release: next };
+  });
+  // An execution that has not recorded itself yet is superseded all the same: its next decision ends it.
+  const previous = agg.release.executionId;
+  await ctx.workflow.start(releaseId, { resume: true });
+  if (previous) await ctx.workflow.stop(previous, 'superseded by a resumed execution');
+  return releaseView(agg);
+}
+
+/**
+ * Starts a resuming execution for every release in flight: after a restart of the local runtime, or after a new
+ * state machine definition is deployed. Each continues at its stored phase, step or window. Returns their ids.
+ */
+export async function resumeInFlight(ctx: ReleaseContext): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const status of RELEASE_STATUSES.filter((candidate) => !TERMINAL_STATUSES.has(candidate))) {
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.store.list({ status, limit: 100, cursor });
+      for (const release of page.items) {
+        await ctx.workflow.start(release.id, { resume: true });
+        resumed.push(release.id);
+      }
+      for (const release of page.items) {
+        const escalation = release.escalation;
+        if (escalation?.state === 'paging') {
+          // A restarted escalation waits its interval again at the level already paged.
+          await ctx.workflow.startEscalation(release.id, escalation.id).catch(() => undefined);
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return resumed;
+}
+
+/**
+ * The workflow's Decide task: applies what ended the last wait and decides the next one. A gate reported overdue
+ * also pages the escalation chain.
+ */
+export async function decide(
+  ctx: ReleaseContext,
+  releaseId: string,
+  outcome: Outcome,
+  executionId: string,
+): Promise<Next> {
+  const { next, release } = await ctx.retrying(async () => {
+    const agg = await ctx.load(releaseId);
+    const step = transition(agg, outcome, ctx.clock.now(), { timeScale: ctx.timeScale, executionId });
+    const overdue = step.events.find((entry) => entry.type === 'gate.overdue');
+    const escalation = overdue
+      ? startEscalation(
+          step.release,
+          agg.template,
+          'gate-overdue',
+          String(overdue.data.gate),
+          ctx.ids.eventId(),
+          ctx.now(),
+        )
+      : undefined;
+    const nextRelease = escalation?.release ?? step.release;
+    if (step.changed) {
+      const all = escalation ? [...step.events, escalation.event] : step.events;
+      await ctx.store.saveRelease(nextRelease, agg.release.revision, ctx.events(releaseId, all, SYSTEM, ctx.now()));
+    }
+    return { next: step.next, release: nextRelease };
+  });
+  await ctx.startPaging(release);
+  return next;
+}
+
+/**
+ * The workflow's Await task: keeps the token with the release, then answers at once if the wait is already over
+ * (so no change that landed before the token was stored is missed).
+ */
+export async function awaitCallback(
+  ctx: ReleaseContext,
+  releaseId: string,
+  waitId: string,
+  taskToken: string,
+): Promise<void> {
+  const kept = await ctx.store.saveTaskToken(releaseId, waitId, taskToken);
+  if (!kept) {
+    // The release has moved past this wait: let the execution decide again.
+    await ctx.workflow.succeed(taskToken, { waitId, stale: true });
+    return;
+  }
+  await ctx.respond(await ctx.load(releaseId));
+}

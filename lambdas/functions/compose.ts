@@ -1,0 +1,144 @@
+// compose(): the one place where the adapters and use-case contexts of a function are built, from its catalog entry
+// and its configuration. In Lambda the real AWS adapters are built; the local runtime and tests hand theirs in.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
+import { DynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
+import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
+import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
+import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
+import { systemClock, ulidIds } from '../adapters/system.ts';
+import type { MonitoringContext } from '../core/monitoring/alarm-use-cases.ts';
+import type { NotificationContext } from '../core/notify/notification-use-cases.ts';
+import type { Clock, MetricAlarms, Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
+import { type ReleaseContext, releaseContext } from '../core/release/context.ts';
+import type { FunctionNeeds } from './catalog.ts';
+import type { FunctionConfig } from './environment.ts';
+import { logger } from './logger.ts';
+
+/** Adapters handed in instead of the ones compose() would build: the local runtime's stand-ins, or a test's. */
+export interface Adapters {
+  /** The DynamoDB client every store uses (the local runtime's points at DynamoDB Local). */
+  readonly dynamodb?: DynamoDBClient | undefined;
+  /** Delivers notifications and manages contacts' subscriptions (SNS in AWS; the local notifier locally). */
+  readonly notifier?: Notifier | undefined;
+  /** Keeps samples and alarms with CloudWatch's semantics (CloudWatch in AWS; the local stand-in locally). */
+  readonly metricAlarms?: MetricAlarms | undefined;
+  readonly clock?: Clock | undefined;
+}
+
+/** The contexts of the use cases of every function. */
+interface CommonServices {
+  /** The templates releases are made from. */
+  readonly templates: TemplateCatalog;
+}
+
+/** The contexts of the use cases of a function with a table. */
+interface TableServices {
+  readonly releases: ReleaseContext;
+  readonly notifications: NotificationContext;
+}
+
+/** The context of the monitor's use cases. */
+interface AlarmServices {
+  readonly monitoring: MonitoringContext;
+}
+
+/** What compose() builds for a function with these needs: its types say what a handler may use. */
+export type Services<N extends FunctionNeeds> = CommonServices &
+  (N['tables'] extends readonly [] ? unknown : TableServices) &
+  (N extends { readonly alarms: 'manage' } ? AlarmServices : unknown);
+
+/** The built-in templates. */
+export const templateCatalog: TemplateCatalog = { list: () => builtInTemplates, get: findBuiltInTemplate };
+
+let sharedDynamo: DynamoDBClient | undefined;
+
+/** One DynamoDB client per container, shared by every store. */
+const dynamoClient = (): DynamoDBClient => {
+  sharedDynamo ??= new DynamoDBClient({});
+  return sharedDynamo;
+};
+
+/** A port a function's needs do not include: reaching for it is a wiring bug, said plainly. */
+const unwired = (what: string) => () => Promise.reject(new Error(`this function is not wired to ${what}`));
+
+const noWorkflow: WorkflowEngine = {
+  start: unwired('the release workflow'),
+  succeed: unwired('the release workflow'),
+  fail: unwired('the release workflow'),
+  stop: unwired('the release workflow'),
+  startEscalation: unwired('the escalation state machine'),
+};
+
+/** Without the topic, a contact's subscriptions are shown as last recorded; nothing can be sent or subscribed. */
+const noNotifier: Notifier = {
+  publish: unwired('the release-events topic'),
+  subscribe: unwired('the release-events topic'),
+  unsubscribe: unwired('the release-events topic'),
+  refresh: (contact) => Promise.resolve([...contact.subscriptions]),
+};
+
+function workflowOf(needs: FunctionNeeds, config: FunctionConfig): WorkflowEngine {
+  if (!needs.workflow && !needs.escalations) return noWorkflow;
+  return new StepFunctionsWorkflow({
+    client: new SFNClient({}),
+    stateMachineArn: config.stateMachineArn,
+    escalationStateMachineArn: config.escalationStateMachineArn,
+  });
+}
+
+function notifierOf(needs: FunctionNeeds, config: FunctionConfig): Notifier {
+  if (!needs.notifier || !config.eventsTopicArn) return noNotifier;
+  return new SnsNotifier({ client: new SNSClient({}), topicArn: config.eventsTopicArn });
+}
+
+/**
+ * Builds the services of a function with `needs` and `config` (see readConfig): the stores over its table, the
+ * workflow it may start or answer, the notifier and metric alarms it may use. `adapters` replace what would be built.
+ */
+export function compose<N extends FunctionNeeds>(
+  needs: N,
+  config: FunctionConfig,
+  adapters: Adapters = {},
+): Services<N> {
+  const common: CommonServices = { templates: templateCatalog };
+  const services: Partial<TableServices & AlarmServices> & CommonServices = { ...common };
+  const clock = adapters.clock ?? systemClock;
+  const tableName = config.releasesTable;
+  if (tableName !== undefined) {
+    const client = adapters.dynamodb ?? dynamoClient();
+    const store = new DynamoReleaseStore({ client, tableName });
+    Object.assign(services, {
+      releases: releaseContext({
+        store,
+        templates: templateCatalog,
+        clock,
+        ids: ulidIds(),
+        workflow: workflowOf(needs, config),
+        timeScale: config.timeScale,
+        onWorkflowError: (error, context) =>
+          logger.warn('the workflow was not told of a saved change', { error, ...context }),
+      }),
+      notifications: {
+        releases: store,
+        store: new DynamoNotificationStore({ client, tableName }),
+        notifier: adapters.notifier ?? notifierOf(needs, config),
+        clock,
+        ids: ulidIds(),
+        publicUrl: config.publicUrl,
+      },
+    });
+    if (needs.alarms) {
+      const alarms = adapters.metricAlarms;
+      if (!alarms || !config.alarms) {
+        throw new Error(`this function needs CloudWatch alarms, and none were given to compose()`);
+      }
+      Object.assign(services, {
+        monitoring: { store, alarms, alarmPrefix: config.alarms.prefix },
+      });
+    }
+  }
+  return services as Services<N>;
+}
