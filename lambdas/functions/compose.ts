@@ -94,51 +94,57 @@ function notifierOf(needs: FunctionNeeds, config: FunctionConfig): Notifier {
   return new SnsNotifier({ client: new SNSClient({}), topicArn: config.eventsTopicArn });
 }
 
+/** The release and notification contexts over a function's table. */
+function tableServices(
+  needs: FunctionNeeds,
+  config: FunctionConfig,
+  adapters: Adapters,
+  tableName: string,
+): TableServices & { store: DynamoReleaseStore } {
+  const client = adapters.dynamodb ?? dynamoClient();
+  const clock = adapters.clock ?? systemClock;
+  const store = new DynamoReleaseStore({ client, tableName });
+  const releases = releaseContext({
+    store,
+    templates: templateCatalog,
+    clock,
+    ids: ulidIds(),
+    workflow: workflowOf(needs, config),
+    timeScale: config.timeScale,
+    onWorkflowError: (error, context) =>
+      logger.warn('the workflow was not told of a saved change', { error, ...context }),
+  });
+  const notifications: NotificationContext = {
+    releases: store,
+    store: new DynamoNotificationStore({ client, tableName }),
+    notifier: adapters.notifier ?? notifierOf(needs, config),
+    clock,
+    ids: ulidIds(),
+    publicUrl: config.publicUrl,
+  };
+  return { store, releases, notifications };
+}
+
 /**
  * Builds the services of a function with `needs` and `config` (see readConfig): the stores over its table, the
- * workflow it may start or answer, the notifier and metric alarms it may use. `adapters` replace what would be built.
+ * workflow it may start or answer, the notifier and metric alarms it may use. `adapters` replace what would be built;
+ * the metric alarms are always handed in (the monitor brings CloudWatch itself, the local runtime its stand-in).
  */
 export function compose<N extends FunctionNeeds>(
   needs: N,
   config: FunctionConfig,
   adapters: Adapters = {},
 ): Services<N> {
+  // TypeScript cannot follow a runtime branch into a conditional type: each return below is the branch of Services<N>
+  // that its condition selects (no table: common only; a table: its contexts; alarms: the monitor's too).
+  const built = (services: CommonServices & Partial<TableServices & AlarmServices>) => services as Services<N>;
   const common: CommonServices = { templates: templateCatalog };
-  const services: Partial<TableServices & AlarmServices> & CommonServices = { ...common };
-  const clock = adapters.clock ?? systemClock;
-  const tableName = config.releasesTable;
-  if (tableName !== undefined) {
-    const client = adapters.dynamodb ?? dynamoClient();
-    const store = new DynamoReleaseStore({ client, tableName });
-    Object.assign(services, {
-      releases: releaseContext({
-        store,
-        templates: templateCatalog,
-        clock,
-        ids: ulidIds(),
-        workflow: workflowOf(needs, config),
-        timeScale: config.timeScale,
-        onWorkflowError: (error, context) =>
-          logger.warn('the workflow was not told of a saved change', { error, ...context }),
-      }),
-      notifications: {
-        releases: store,
-        store: new DynamoNotificationStore({ client, tableName }),
-        notifier: adapters.notifier ?? notifierOf(needs, config),
-        clock,
-        ids: ulidIds(),
-        publicUrl: config.publicUrl,
-      },
-    });
-    if (needs.alarms) {
-      const alarms = adapters.metricAlarms;
-      if (!alarms || !config.alarms) {
-        throw new Error(`this function needs CloudWatch alarms, and none were given to compose()`);
-      }
-      Object.assign(services, {
-        monitoring: { store, alarms, alarmPrefix: config.alarms.prefix },
-      });
-    }
+  if (config.releasesTable === undefined) return built(common);
+  const { store, ...table } = tableServices(needs, config, adapters, config.releasesTable);
+  if (!needs.alarms) return built({ ...common, ...table });
+  if (!adapters.metricAlarms || !config.alarms) {
+    throw new Error('this function needs CloudWatch alarms, and none were given to compose()');
   }
-  return services as Services<N>;
+  const monitoring: MonitoringContext = { store, alarms: adapters.metricAlarms, alarmPrefix: config.alarms.prefix };
+  return built({ ...common, ...table, monitoring });
 }

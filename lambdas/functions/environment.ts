@@ -75,31 +75,32 @@ export function envNeeds(needs: FunctionNeeds) {
  */
 export function readConfig(needs: FunctionNeeds, env: Readonly<Record<string, string | undefined>>): FunctionConfig {
   const wanted = envNeeds(needs);
-  const schema = Common.extend(wanted.tables ? Tables.shape : {})
-    .extend(wanted.workflow ? Workflow.shape : {})
-    .extend(wanted.escalations ? Escalations.shape : {})
-    .extend(wanted.notifier ? Notifier.shape : {})
-    .extend(wanted.alarms ? Alarms.shape : {});
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new Error(`Shipgate configuration is incomplete: ${problems.join('; ')}`);
-  }
-  // Each part was checked above exactly when it is read below.
-  const data = result.data as Readonly<Record<string, string | undefined>> & { [ENV.timeScale]?: number };
+  const problems: string[] = [];
+  const read = <T>(schema: z.ZodType<T>, asked: boolean): T | undefined => {
+    if (!asked) return undefined;
+    const result = schema.safeParse(env);
+    if (result.success) return result.data;
+    problems.push(...result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+    return undefined;
+  };
+  const common = read(Common, true);
+  const tables = read(Tables, wanted.tables);
+  const workflow = read(Workflow, wanted.workflow);
+  const escalations = read(Escalations, wanted.escalations);
+  const notifier = read(Notifier, wanted.notifier);
+  const alarms = read(Alarms, wanted.alarms);
+  if (problems.length > 0) throw new Error(`Shipgate configuration is incomplete: ${problems.join('; ')}`);
   return {
-    releasesTable: data[ENV.releasesTable],
-    stateMachineArn: data[ENV.stateMachineArn],
-    escalationStateMachineArn: data[ENV.escalationStateMachineArn],
-    eventsTopicArn: data[ENV.eventsTopicArn],
-    alarms: wanted.alarms
-      ? {
-          prefix: String(data[ENV.alarmPrefix]),
-          topicArn: String(data[ENV.alarmsTopicArn]),
-          namespace: data[ENV.metricNamespace],
-        }
-      : undefined,
-    publicUrl: data[ENV.publicUrl],
-    timeScale: data[ENV.timeScale] ?? 1,
+    releasesTable: tables?.[ENV.releasesTable],
+    stateMachineArn: workflow?.[ENV.stateMachineArn],
+    escalationStateMachineArn: escalations?.[ENV.escalationStateMachineArn],
+    eventsTopicArn: notifier?.[ENV.eventsTopicArn],
+    alarms: alarms && {
+      prefix: alarms[ENV.alarmPrefix],
+      topicArn: alarms[ENV.alarmsTopicArn],
+      namespace: alarms[ENV.metricNamespace],
+    },
+    publicUrl: common?.[ENV.publicUrl],
+    timeScale: common?.[ENV.timeScale] ?? 1,
   };
 }
