@@ -7,7 +7,8 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { onAlarm } from '../core/monitoring/rollback-use-cases.ts';
 import { ALARM_FUNCTION } from '../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { defineFunction } from '../functions/define.ts';
+import { lambdaHandler } from '../functions/lambda.ts';
 import { logger } from '../functions/logger.ts';
 import { alarmChangeOf } from './alarm-message.ts';
 

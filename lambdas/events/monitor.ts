@@ -10,7 +10,8 @@ import { forwardSamples, reconcileAlarms } from '../core/monitoring/alarm-use-ca
 import type { MetricSample } from '../core/monitoring/samples.ts';
 import { MONITOR_FUNCTION } from '../functions/catalog.ts';
 import { cloudWatchAlarms } from '../functions/cloudwatch.ts';
-import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { defineFunction } from '../functions/define.ts';
+import { lambdaHandler } from '../functions/lambda.ts';
 import { logger } from '../functions/logger.ts';
 
 /** One thing the monitor does for a batch, with the sequence number of the first record it covers. */

@@ -7,7 +7,8 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { auditEventOf, isAuditEventInsert } from '../adapters/dynamodb/stream-records.ts';
 import { handleEvent } from '../core/notify/notification-use-cases.ts';
 import { NOTIFIER_FUNCTION } from '../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { defineFunction } from '../functions/define.ts';
+import { lambdaHandler } from '../functions/lambda.ts';
 import { logger } from '../functions/logger.ts';
 
 export const fn = defineFunction(NOTIFIER_FUNCTION, ({ notifications }) =>

@@ -32,6 +32,8 @@ export interface FunctionNeeds {
   readonly notifier?: NotifierAccess | undefined;
   /** `manage`: puts samples to CloudWatch and creates and deletes the alarms of rollback triggers (the monitor). */
   readonly alarms?: 'manage' | undefined;
+  /** `read`: serves the templates themselves (they are bundled with the function; a release keeps its own copy). */
+  readonly templates?: 'read' | undefined;
 }
 
 /** One function. */
@@ -68,8 +70,8 @@ const route = <const I extends string, const N extends RouteNeeds>(
 /** The route table: CDK creates a function and an API Gateway route from each entry; the local gateway dispatches. */
 export const ROUTES = {
   health: { ...route('health', 'GET', '/health', { tables: [] }), authenticated: false },
-  listTemplates: route('list-templates', 'GET', '/templates', { tables: [] }),
-  getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: [] }),
+  listTemplates: route('list-templates', 'GET', '/templates', { tables: [], templates: 'read' }),
+  getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: [], templates: 'read' }),
   createRelease: route('create-release', 'POST', '/releases', { tables: write, workflow: 'start' }),
   listReleases: route('list-releases', 'GET', '/releases', { tables: read }),
   getRelease: route('get-release', 'GET', '/releases/{releaseId}', { tables: read }),

@@ -28,8 +28,8 @@ export interface Adapters {
   readonly clock?: Clock | undefined;
 }
 
-/** The contexts of the use cases of every function. */
-interface CommonServices {
+/** What the functions that serve templates get. */
+interface TemplateServices {
   /** The templates releases are made from. */
   readonly templates: TemplateCatalog;
 }
@@ -46,7 +46,9 @@ interface AlarmServices {
 }
 
 /** What compose() builds for a function with these needs: its types say what a handler may use. */
-export type Services<N extends FunctionNeeds> = CommonServices &
+export type Services<N extends FunctionNeeds> = (N extends { readonly templates: 'read' }
+  ? TemplateServices
+  : unknown) &
   (N['tables'] extends readonly [] ? unknown : TableServices) &
   (N extends { readonly alarms: 'manage' } ? AlarmServices : unknown);
 
@@ -136,9 +138,9 @@ export function compose<N extends FunctionNeeds>(
   adapters: Adapters = {},
 ): Services<N> {
   // TypeScript cannot follow a runtime branch into a conditional type: each return below is the branch of Services<N>
-  // that its condition selects (no table: common only; a table: its contexts; alarms: the monitor's too).
-  const built = (services: CommonServices & Partial<TableServices & AlarmServices>) => services as Services<N>;
-  const common: CommonServices = { templates: templateCatalog };
+  // that its condition selects (templates if asked; a table: its contexts; alarms: the monitor's too).
+  const built = (services: Partial<TemplateServices & TableServices & AlarmServices>) => services as Services<N>;
+  const common: Partial<TemplateServices> = needs.templates ? { templates: templateCatalog } : {};
   if (config.releasesTable === undefined) return built(common);
   const { store, ...table } = tableServices(needs, config, adapters, config.releasesTable);
   if (!needs.alarms) return built({ ...common, ...table });

@@ -1,9 +1,9 @@
 // How a handler module declares its function: its catalog entry and how its handler is built from services. Lambda
-// gets `lambdaHandler(fn)`, composed from the environment; the local runtime and tests call `fn.build` with their own.
+// gets `lambdaHandler(fn)` (lambda.ts), composed from the environment; the local runtime and tests call `fn.build`
+// with their own. Types only, besides defineFunction: a function that needs nothing bundles no adapter.
 import type { Context } from 'aws-lambda';
 import type { FunctionDef } from './catalog.ts';
-import { type Adapters, compose, type Services } from './compose.ts';
-import { type FunctionConfig, readConfig } from './environment.ts';
+import type { Services } from './compose.ts';
 
 /** A Lambda handler as Lambda calls it. */
 // biome-ignore lint/suspicious/noExplicitAny: each function has its own event and result types
@@ -20,21 +20,4 @@ export function defineFunction<const D extends FunctionDef, H extends LambdaHand
   build: (services: Services<D>) => H,
 ): FunctionModule<D, H> {
   return { def, build };
-}
-
-/**
- * The handler Lambda runs. Configuration is read and checked now, at cold start, so a missing variable fails the
- * function's init; the services (SDK clients, stores) are built on the first invocation and kept for the container.
- * `adapters` builds the adapters a function brings itself (the monitor's CloudWatch client), from its configuration.
- */
-export function lambdaHandler<D extends FunctionDef, H extends LambdaHandler>(
-  fn: FunctionModule<D, H>,
-  adapters?: (config: FunctionConfig) => Adapters,
-): LambdaHandler {
-  const config = readConfig(fn.def, process.env);
-  let built: H | undefined;
-  return (event, context) => {
-    built ??= fn.build(compose(fn.def, config, adapters?.(config)));
-    return built(event, context);
-  };
 }

@@ -3,7 +3,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ESCALATION_FUNCTION } from '../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../functions/define.ts';
+import { defineFunction } from '../functions/define.ts';
+import { lambdaHandler } from '../functions/lambda.ts';
 import { logger } from '../functions/logger.ts';
 import { type EscalationTaskResult, runEscalationTask } from './escalation-task.ts';
 

@@ -1,7 +1,8 @@
 // POST /releases/{releaseId}/acknowledge {note?}: stop the escalation paging for a release; who acknowledged is kept.
 import { acknowledge } from '../../core/workflow/escalation-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { AcknowledgeBody, ReleaseParams } from '../schemas.ts';
 

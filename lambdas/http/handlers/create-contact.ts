@@ -1,7 +1,8 @@
 // POST /contacts: a person (or list) who receives notifications by email and/or SMS, by role, level and event.
 import { createContact } from '../../core/notify/notification-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { created, httpRoute } from '../api.ts';
 import { ContactBody } from '../schemas.ts';
 

@@ -1,7 +1,8 @@
 // POST /releases
 import { createRelease } from '../../core/release/release-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { created, httpRoute } from '../api.ts';
 import { CreateReleaseBody } from '../schemas.ts';
 

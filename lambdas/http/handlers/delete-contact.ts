@@ -1,7 +1,8 @@
 // DELETE /contacts/{contactId}: unsubscribe a contact everywhere; the record is kept, marked removed.
 import { removeContact } from '../../core/notify/notification-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ContactParams } from '../schemas.ts';
 

@@ -2,7 +2,8 @@
 // triggers, the breaches, and the success metrics.
 import { report } from '../../core/monitoring/metrics-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams } from '../schemas.ts';
 

@@ -1,7 +1,8 @@
 // GET /releases/{releaseId}/events: the audit trail, oldest first.
 import { listEvents } from '../../core/release/release-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { PageQuery, ReleaseParams } from '../schemas.ts';
 

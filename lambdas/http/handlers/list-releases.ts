@@ -1,7 +1,8 @@
 // GET /releases?status=&limit=&cursor=
 import { listReleases } from '../../core/release/release-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ListReleasesQuery } from '../schemas.ts';
 

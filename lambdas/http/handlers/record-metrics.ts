@@ -2,7 +2,8 @@
 // window they are evaluated against the template's rollback triggers and the window's metric-backed items.
 import { recordMetrics } from '../../core/monitoring/metrics-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { MetricsBody, ReleaseParams } from '../schemas.ts';
 

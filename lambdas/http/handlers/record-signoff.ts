@@ -1,7 +1,8 @@
 // POST /releases/{releaseId}/signoffs
 import { recordSignoff } from '../../core/release/checklist-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams, SignoffBody } from '../schemas.ts';
 

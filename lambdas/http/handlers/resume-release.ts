@@ -2,7 +2,8 @@
 // a new state machine definition is deployed, or when an execution was lost), and stop the old one.
 import { resume } from '../../core/workflow/workflow-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams } from '../schemas.ts';
 

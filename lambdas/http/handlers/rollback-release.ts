@@ -1,7 +1,8 @@
 // POST /releases/{releaseId}/rollback {reason}: move a release in production into its rollback states.
 import { requestRollback } from '../../core/monitoring/rollback-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReasonBody, ReleaseParams } from '../schemas.ts';
 

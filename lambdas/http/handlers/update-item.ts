@@ -1,7 +1,8 @@
 // PATCH /releases/{releaseId}/items/{itemId}
 import { updateItem } from '../../core/release/checklist-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ItemParams, UpdateItemBody } from '../schemas.ts';
 

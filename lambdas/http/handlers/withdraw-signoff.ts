@@ -1,7 +1,8 @@
 // DELETE /releases/{releaseId}/signoffs/{gate}/{role}: withdraw a standing approval or rejection.
 import { withdrawSignoff } from '../../core/release/checklist-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
-import { defineFunction, lambdaHandler } from '../../functions/define.ts';
+import { defineFunction } from '../../functions/define.ts';
+import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { SignoffParams } from '../schemas.ts';
 
