@@ -3,10 +3,12 @@
 
 import type { Token } from 'markdown-it';
 import MarkdownIt from 'markdown-it';
+import { htmlComments, withoutComments } from './comments.ts';
 import { cleanDisplayText } from './text.ts';
 
-// Raw HTML is off so a threshold such as "<200ms" can never be read as a tag.
-const markdown = new MarkdownIt('commonmark', { html: false });
+// Raw HTML is off so a threshold such as "<200ms" or a placeholder such as "<VERSION>" is never read as a tag; HTML
+// comments are read all the same, and are never text.
+const markdown = new MarkdownIt('commonmark', { html: false }).use(htmlComments);
 
 /** One list item. `content` is its first paragraph's inline Markdown, without the checkbox. */
 export interface ListEntry {
@@ -87,6 +89,10 @@ export function displayText(content: string): string {
   return cleanDisplayText(inlineText(content));
 }
 
+/** The inline Markdown of an inline token, without its comments. */
+const inlineContent = (token: Token | undefined): string =>
+  token ? withoutComments(token.content, token.children ?? []) : '';
+
 /** Reads the list opening at `tokens[start]`, nested lists included; `next` is the index after its close. */
 function parseList(
   tokens: readonly Token[],
@@ -121,7 +127,7 @@ function parseList(
       }
       // Only the item's first paragraph is its text; later paragraphs are commentary.
       if (inner?.type === 'inline' && !contentSeen) {
-        content = inner.content;
+        content = inlineContent(inner);
         contentSeen = true;
       }
       i++;
@@ -147,7 +153,7 @@ export function parseOutline(source: string): Outline {
     const start = (token.map?.[0] ?? 0) + 1;
     const end = token.map?.[1] ?? start;
     if (token.type === 'heading_open') {
-      const content = tokens[i + 1]?.content ?? '';
+      const content = inlineContent(tokens[i + 1]);
       const level = Number(token.tag.slice(1));
       nodes.push({
         kind: 'heading',
@@ -162,7 +168,7 @@ export function parseOutline(source: string): Outline {
       nodes.push({ kind: 'block', block: { kind: 'list', start, end, entries } });
       i = next;
     } else if (token.type === 'paragraph_open') {
-      nodes.push({ kind: 'block', block: { kind: 'paragraph', start, end, content: tokens[i + 1]?.content ?? '' } });
+      nodes.push({ kind: 'block', block: { kind: 'paragraph', start, end, content: inlineContent(tokens[i + 1]) } });
       i += 3;
     } else if (token.nesting === 1 && token.level === 0) {
       // A container we do not read into (blockquote, …): skip to its matching close.
