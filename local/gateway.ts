@@ -1,6 +1,8 @@
 // The local stand-in for API Gateway (HTTP API, payload 2.0): route matching, the JWT authorizer's checks, and the
 // same event and context the handlers receive in Lambda. Gateway-level answers (no route, no token, body over the
 // 10 MB quota) are worded as API Gateway words them.
+
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -241,7 +243,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
       const body = await readBody(request);
       if (body === 'too-large') return gatewayMessage(response, 413, 'Request Entity Too Large');
-      const textual = isTextual(headers['content-type']);
+      // Bytes that are not UTF-8 cannot pass as text: they arrive base64-encoded, and the handler says so.
+      const textual = isTextual(headers['content-type']) && isUtf8(body);
       const routeKey = `${candidate.route.method} ${candidate.route.path}`;
       const now = new Date();
       const event: APIGatewayProxyEventV2 = {

@@ -1,10 +1,11 @@
 // The ports the domain needs from the outside world; adapters (DynamoDB, in-memory fakes) implement them.
+import type { ActorRef } from './auth/actor.ts';
 import type { AlarmSpec } from './monitoring/alarms.ts';
 import type { MetricSample } from './monitoring/samples.ts';
 import type { Contact, Delivery, FilterPolicy, Notification, Subscription } from './notify/notification.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from './release/release.ts';
 import type { ReleaseStatus } from './release/status.ts';
-import type { Template } from './template/template.ts';
+import type { PhaseKind, Template } from './template/template.ts';
 
 /** One page of a listing; `cursor` is opaque and present only when more follows. */
 export interface Page<T> {
@@ -59,10 +60,48 @@ export interface ReleaseStore {
   listEvents(releaseId: string, query: PageQuery): Promise<Page<AuditEvent>>;
 }
 
-/** Where templates come from. */
+/** The templates Shipgate ships with: each is version 1 of its id. */
 export interface TemplateCatalog {
   list(): readonly Template[];
   get(templateId: string): Template | undefined;
+}
+
+/** What is known of a stored template id without reading a version: its latest version and whether it is archived. */
+export interface TemplateHead {
+  readonly id: string;
+  /** The latest version's name, description, phases and roles: what the list shows, with no version read. */
+  readonly name: string;
+  readonly description: string;
+  readonly phases: readonly { readonly id: string; readonly name: string; readonly kind: PhaseKind }[];
+  readonly roles: readonly { readonly id: string; readonly label: string }[];
+  readonly latestVersion: number;
+  /** Archived templates are left out of the list; their versions stay readable and releases made from them run on. */
+  readonly archived: boolean;
+  readonly updatedAt: string;
+  readonly updatedBy: ActorRef;
+}
+
+/** One stored version of a template, with who stored it and when. */
+export interface StoredTemplate {
+  readonly template: Template;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy: ActorRef;
+}
+
+/**
+ * Templates teams import, versioned: a version is never changed once stored. Writes are conditional on the head's
+ * latest version, so two imports to one id become two versions, never one overwriting the other.
+ */
+export interface TemplateStore {
+  getHead(templateId: string): Promise<TemplateHead | undefined>;
+  getVersion(templateId: string, version: number): Promise<StoredTemplate | undefined>;
+  /** Stores `stored` as the new latest version, if the head is still at `expectedLatest` (0: no head yet). */
+  saveVersion(stored: StoredTemplate, head: TemplateHead, expectedLatest: number): Promise<void>;
+  /** Writes the head alone (archiving), if it is still at `expectedLatest` (0: no head yet). */
+  saveHead(head: TemplateHead, expectedLatest: number): Promise<void>;
+  /** Every head, by id. */
+  listHeads(): Promise<TemplateHead[]>;
 }
 
 export interface Clock {

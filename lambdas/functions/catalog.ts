@@ -32,8 +32,11 @@ export interface FunctionNeeds {
   readonly notifier?: NotifierAccess | undefined;
   /** `manage`: puts samples to CloudWatch and creates and deletes the alarms of rollback triggers (the monitor). */
   readonly alarms?: 'manage' | undefined;
-  /** `read`: serves the templates themselves (they are bundled with the function; a release keeps its own copy). */
-  readonly templates?: 'read' | undefined;
+  /**
+   * Serves the templates themselves: `read` the built-ins and the imported versions, `write` also imports versions
+   * and archives. (Every function with a table can make a release from a template; these manage them.)
+   */
+  readonly templates?: 'read' | 'write' | undefined;
 }
 
 /** One function. */
@@ -70,11 +73,25 @@ const route = <const I extends string, const N extends RouteNeeds>(
 /** The route table: CDK creates a function and an API Gateway route from each entry; the local gateway dispatches. */
 export const ROUTES = {
   health: { ...route('health', 'GET', '/health', { tables: [] }), authenticated: false },
-  listTemplates: route('list-templates', 'GET', '/templates', { tables: [], templates: 'read' }),
-  getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: [], templates: 'read' }),
+  listTemplates: route('list-templates', 'GET', '/templates', { tables: read, templates: 'read' }),
+  importTemplate: route('import-template', 'POST', '/templates', { tables: write, templates: 'write' }),
+  getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: read, templates: 'read' }),
+  getTemplateVersion: route('get-template-version', 'GET', '/templates/{templateId}/versions/{version}', {
+    tables: read,
+    templates: 'read',
+  }),
+  exportTemplate: route('export-template', 'GET', '/templates/{templateId}/checklist.md', {
+    tables: read,
+    templates: 'read',
+  }),
+  archiveTemplate: route('archive-template', 'POST', '/templates/{templateId}/archive', {
+    tables: write,
+    templates: 'write',
+  }),
   createRelease: route('create-release', 'POST', '/releases', { tables: write, workflow: 'start' }),
   listReleases: route('list-releases', 'GET', '/releases', { tables: read }),
   getRelease: route('get-release', 'GET', '/releases/{releaseId}', { tables: read }),
+  exportRelease: route('export-release', 'GET', '/releases/{releaseId}/checklist.md', { tables: read }),
   updateItem: route('update-item', 'PATCH', '/releases/{releaseId}/items/{itemId}', {
     tables: write,
     workflow: 'respond',

@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
 import { DynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
 import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
+import { DynamoTemplateStore } from '../adapters/dynamodb/template-store.ts';
 import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
 import { systemClock, ulidIds } from '../adapters/system.ts';
@@ -13,6 +14,7 @@ import type { MonitoringContext } from '../core/monitoring/alarm-use-cases.ts';
 import type { NotificationContext } from '../core/notify/notification-use-cases.ts';
 import type { Clock, MetricAlarms, Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
 import { type ReleaseContext, releaseContext } from '../core/release/context.ts';
+import type { TemplateContext } from '../core/template/library.ts';
 import type { FunctionNeeds } from './catalog.ts';
 import type { FunctionConfig } from './environment.ts';
 import { logger } from './logger.ts';
@@ -30,8 +32,8 @@ export interface Adapters {
 
 /** What the functions that serve templates get. */
 interface TemplateServices {
-  /** The templates releases are made from. */
-  readonly templates: TemplateCatalog;
+  /** The built-in and imported templates, in their versions. */
+  readonly templates: TemplateContext;
 }
 
 /** The contexts of the use cases of a function with a table. */
@@ -46,7 +48,7 @@ interface AlarmServices {
 }
 
 /** What compose() builds for a function with these needs: its types say what a handler may use. */
-export type Services<N extends FunctionNeeds> = (N extends { readonly templates: 'read' }
+export type Services<N extends FunctionNeeds> = (N extends { readonly templates: 'read' | 'write' }
   ? TemplateServices
   : unknown) &
   (N['tables'] extends readonly [] ? unknown : TableServices) &
@@ -102,13 +104,15 @@ function tableServices(
   config: FunctionConfig,
   adapters: Adapters,
   tableName: string,
-): TableServices & { store: DynamoReleaseStore } {
+): TableServices & { store: DynamoReleaseStore; templates: TemplateContext } {
   const client = adapters.dynamodb ?? dynamoClient();
   const clock = adapters.clock ?? systemClock;
   const store = new DynamoReleaseStore({ client, tableName });
+  const templateStore = new DynamoTemplateStore({ client, tableName });
   const releases = releaseContext({
     store,
     templates: templateCatalog,
+    templateStore,
     clock,
     ids: ulidIds(),
     workflow: workflowOf(needs, config),
@@ -124,7 +128,8 @@ function tableServices(
     ids: ulidIds(),
     publicUrl: config.publicUrl,
   };
-  return { store, releases, notifications };
+  const templates: TemplateContext = { builtIns: templateCatalog, store: templateStore, clock };
+  return { store, releases, notifications, templates };
 }
 
 /**
@@ -140,9 +145,9 @@ export function compose<N extends FunctionNeeds>(
   // TypeScript cannot follow a runtime branch into a conditional type: each return below is the branch of Services<N>
   // that its condition selects (templates if asked; a table: its contexts; alarms: the monitor's too).
   const built = (services: Partial<TemplateServices & TableServices & AlarmServices>) => services as Services<N>;
-  const common: Partial<TemplateServices> = needs.templates ? { templates: templateCatalog } : {};
-  if (config.releasesTable === undefined) return built(common);
-  const { store, ...table } = tableServices(needs, config, adapters, config.releasesTable);
+  if (config.releasesTable === undefined) return built({});
+  const { store, templates, ...table } = tableServices(needs, config, adapters, config.releasesTable);
+  const common: Partial<TemplateServices> = needs.templates ? { templates } : {};
   if (!needs.alarms) return built({ ...common, ...table });
   if (!adapters.metricAlarms || !config.alarms) {
     throw new Error('this function needs CloudWatch alarms, and none were given to compose()');

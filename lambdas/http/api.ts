@@ -25,6 +25,11 @@ export interface RouteSchemas<B, Q, P> {
   readonly params?: z.ZodType<P>;
   /** @default true: the route needs a verified identity. */
   readonly authenticated?: boolean;
+  /**
+   * The body is taken as text, not JSON (`rawBody`, with its `contentType`): decoded from base64 when API Gateway
+   * encoded it, refused unless it is UTF-8, and at most `maxBytes`.
+   */
+  readonly raw?: { readonly maxBytes: number } | undefined;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -32,6 +37,10 @@ export interface RouteInput<B, Q, P> {
   readonly body: B;
   readonly query: Q;
   readonly params: P;
+  /** The body as text, for routes with `raw`; '' otherwise. */
+  readonly rawBody: string;
+  /** The media type of the body, lowercased, without parameters ('' when absent). */
+  readonly contentType: string;
   readonly event: Event;
 }
 
@@ -53,18 +62,34 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, root: string
   return result.data;
 }
 
-/** Refuses bodies over MAX_BODY_BYTES before anything reads them. */
-const bodySizeGuard = (): MiddlewareObj<Event, Result> => ({
+/** Refuses bodies over `limit` bytes before anything reads them. */
+const bodySizeGuard = (limit: number): MiddlewareObj<Event, Result> => ({
   before: ({ event }) => {
     if (!event.body) return;
     const bytes = event.isBase64Encoded ? Buffer.byteLength(event.body, 'base64') : Buffer.byteLength(event.body);
-    if (bytes > MAX_BODY_BYTES) {
-      throw new PayloadTooLarge(`the request body has ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`, {
-        errors: [{ field: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` }],
+    if (bytes > limit) {
+      throw new PayloadTooLarge(`the request body has ${bytes} bytes; the limit is ${limit}`, {
+        errors: [{ field: 'body', message: `must be at most ${limit} bytes` }],
       });
     }
   },
 });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text body as a string: base64 decoded when API Gateway encoded it, and refused unless it is UTF-8. */
+function textBody(event: Event): string {
+  if (!event.body) return '';
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  try {
+    return utf8.decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    throw ValidationFailed.field('body', 'is not UTF-8 text: save the file as UTF-8 and send it again');
+  }
+}
+
+const mediaType = (event: Event): string =>
+  (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 /** A body-carrying request with no body at all is malformed JSON to the parser; say so plainly. */
 const requireBody = (): MiddlewareObj<Event, Result> => ({
@@ -85,8 +110,9 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
     .use(problemJson())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
-    .use(bodySizeGuard());
-  if (schemas.body) stack.use(requireBody()).use(httpJsonBodyParser());
+    .use(bodySizeGuard(schemas.raw?.maxBytes ?? MAX_BODY_BYTES));
+  if (schemas.raw) stack.use(requireBody());
+  else if (schemas.body) stack.use(requireBody()).use(httpJsonBodyParser());
   return stack.handler(async (event) => {
     const actor = schemas.authenticated === false ? anonymous : actorOf(event);
     return fn({
@@ -94,6 +120,8 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       body: parse(schemas.body, event.body, 'body'),
       query: parse(schemas.query, event.queryStringParameters ?? {}, 'query'),
       params: parse(schemas.params, event.pathParameters ?? {}, 'path'),
+      rawBody: schemas.raw ? textBody(event) : '',
+      contentType: mediaType(event),
       event,
     });
   });
@@ -103,9 +131,23 @@ const anonymous: Actor = { kind: 'user', id: 'anonymous', name: 'anonymous', rol
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
-export const ok = (body: unknown): Result => ({ statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(body) });
+/** A body that is a value, not a promise of one: an un-awaited use case fails compilation here. */
+type Body<T> = T extends PromiseLike<unknown> ? never : T;
 
-export const created = (location: string, body: unknown): Result => ({
+export const ok = <T>(body: Body<T>): Result => ({
+  statusCode: 200,
+  headers: JSON_HEADERS,
+  body: JSON.stringify(body),
+});
+
+/** A text document (`text/markdown; charset=utf-8`, …), e.g. a checklist export. */
+export const document = (contentType: string, body: string): Result => ({
+  statusCode: 200,
+  headers: { 'content-type': contentType, 'cache-control': 'no-store' },
+  body,
+});
+
+export const created = <T>(location: string, body: Body<T>): Result => ({
   statusCode: 201,
   headers: { ...JSON_HEADERS, location },
   body: JSON.stringify(body),

@@ -24,8 +24,17 @@ export const TemplateParams = z.object({ templateId: pathId });
 export const ItemParams = z.object({ releaseId: pathId, itemId: pathId });
 export const SignoffParams = z.object({ releaseId: pathId, gate: slug, role: slug });
 
+/** A template version in a path or a query: a positive whole number. */
+const templateVersion = z.coerce
+  .number({ message: 'must be a version number such as 2' })
+  .int('must be a whole number')
+  .min(1, 'must be 1 or more')
+  .max(1_000_000);
+
 export const CreateReleaseBody = z.strictObject({
   templateId: slug,
+  /** @default the template's latest version */
+  templateVersion: z.number().int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000).optional(),
   name: text(200),
   version: text(64),
   description: text(4000).optional(),
@@ -131,4 +140,21 @@ export const MetricsBody = z.strictObject({
     )
     .min(1)
     .max(1000),
+});
+
+/** The largest checklist or template document POST /templates takes, in bytes (2 MiB). */
+export const MAX_TEMPLATE_BYTES = 2 * 1024 * 1024;
+
+export const ImportTemplateQuery = z.strictObject({
+  id: slug.max(64).optional(),
+  dryRun: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+});
+
+export const TemplateVersionParams = z.object({ templateId: pathId, version: templateVersion });
+
+export const ExportTemplateQuery = z.strictObject({ version: templateVersion.optional() });
+
+export const ArchiveTemplateBody = z.strictObject({
+  /** @default true; false brings an archived template back. */
+  archived: z.boolean({ message: 'must be true or false' }).optional(),
 });

@@ -80,8 +80,13 @@ const MATRIX: readonly Row[] = [
   ['health',           {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
   ['list-templates',   {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-template',     {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
+  ['get-template-version', {},                                                      'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
+  ['export-template',  {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
+  ['import-template',  {},                                                          'templates:manage',               ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
+  ['archive-template', {},                                                          'templates:manage',               ['401', '200',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['list-releases',    {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-release',      {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
+  ['export-release',   {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['list-events',      {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['create-release',   {},                                                          'release:create',                 ['401', '201',      '403',            '403',      '403',            '403',            '403',            '403',            '403',      '403', '403', '403', '403']],
   ['update-item',      { item: 'manual' },                                          `item:update:${ITEMS.manual}`,    ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '403',      '403', '403', '403', '403']],
@@ -230,7 +235,11 @@ describe('the permission matrix: every route times every caller', () => {
   }
 
   /** The request of a row for one release: path parameters and body follow the row's case. */
-  function request(route: RouteDef, on: Case, releaseId: string): { path: string; body?: unknown } {
+  function request(
+    route: RouteDef,
+    on: Case,
+    releaseId: string,
+  ): { path: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } {
     const itemId = on.item ? ITEMS[on.item] : ITEMS.manual;
     const path = fill(route, {
       releaseId,
@@ -239,6 +248,7 @@ describe('the permission matrix: every route times every caller', () => {
       gate: GATE,
       role: on.role ?? 'qa-lead',
       contactId: sharedContact,
+      version: '1',
     });
     switch (route.id) {
       case 'create-release':
@@ -257,6 +267,15 @@ describe('the permission matrix: every route times every caller', () => {
         return { path, body: { samples: [{ name: 'api.latency.p95', value: 120, unit: 'Milliseconds' }] } };
       case 'create-contact':
         return { path, body: { name: 'New contact', phone: '+14155550123', roles: ['devops-lead'] } };
+      case 'import-template':
+        return {
+          path: `${path}?id=matrix-import`,
+          rawBody: '# Matrix import\n\n## Before release\n- [ ] Run the tests\n',
+          headers: { 'content-type': 'text/markdown' },
+        };
+      // Bringing back a template that is not archived changes nothing the other rows depend on.
+      case 'archive-template':
+        return { path, body: { archived: false } };
       default:
         return { path };
     }
@@ -265,6 +284,11 @@ describe('the permission matrix: every route times every caller', () => {
   /** What a success must look like beyond its status; the route's own answer, not just any 2xx. */
   function assertSuccess(route: RouteDef, on: Case, caller: Caller, releaseId: string, response: ApiResponse) {
     const seen = JSON.stringify(response.body);
+    if (route.id === 'export-template' || route.id === 'export-release') {
+      assert.equal(response.headers.get('content-type'), 'text/markdown; charset=utf-8', seen);
+      assert.match(String(response.body), /- \[[ x]\] /, 'a checklist');
+      return;
+    }
     assert.equal(response.headers.get('content-type'), 'application/json', seen);
     switch (route.id) {
       case 'health':
@@ -295,6 +319,17 @@ describe('the permission matrix: every route times every caller', () => {
         assert.equal(response.body.id, sharedContact, seen);
         break;
       case 'get-template':
+        assert.equal(response.body.id, TEMPLATE, seen);
+        break;
+      case 'get-template-version':
+        assert.equal(response.body.id, TEMPLATE, seen);
+        assert.equal(response.body.version, 1, seen);
+        break;
+      case 'import-template':
+        assert.equal(response.headers.get('location'), `/templates/matrix-import/versions/${response.body.version}`);
+        assert.equal(response.body.template.id, 'matrix-import', seen);
+        break;
+      case 'archive-template':
         assert.equal(response.body.id, TEMPLATE, seen);
         break;
       case 'get-release':
@@ -411,10 +446,11 @@ describe('the permission matrix: every route times every caller', () => {
         if (writesRelease && cell.startsWith('2') && route.id !== 'record-metrics') {
           expectedEvents.set(releaseId, (expectedEvents.get(releaseId) ?? setupEvents) + 1);
         }
-        const { path, body } = request(route, on, releaseId);
+        const { path, body, rawBody, headers } = request(route, on, releaseId);
         const response = await api(local.url, route.method, path, {
           ...(caller === 'anonymous' ? {} : { token: token(caller) }),
           ...(body === undefined ? {} : { body }),
+          ...(rawBody === undefined ? {} : { rawBody, headers }),
         });
         return check(route, row, caller, cell, releaseId, response);
       }),

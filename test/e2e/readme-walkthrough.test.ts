@@ -73,5 +73,11 @@ describe('README walkthrough', () => {
       assert.match(out, new RegExp(type));
     }
     assert.match(out, /\{"ids":\["[0-9A-Z]{26}"\]/);
+    // Bring your own checklist: the preview, the import, a release from it, and its export.
+    assert.match(out, /\{"dryRun":true,"version":1,"phases":\["pre-release","deployment"[^\n]*"items":[4-9]/);
+    assert.match(out, /\{"version":1,"id":"web-release"\}/);
+    assert.match(out, /\{"id":"[a-z0-9-]+","status":"done"\}/);
+    assert.match(out, /- \[x\] Run the full test suite/);
+    assert.match(out, /https:\/\/ci\.example\.com\/runs\/2040/);
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ValidationFailed } from '../../lambdas/core/errors.ts';
 import { roleSlug } from '../../lambdas/core/import/heuristics.ts';
 import { importChecklist } from '../../lambdas/core/import/markdown-import.ts';
 import { parseMetricCondition } from '../../lambdas/core/import/metrics.ts';
@@ -546,14 +547,20 @@ describe('importChecklist on small documents', () => {
     assert.equal(phaseOf(t, 'follow-up').gate, null);
   });
 
-  it('rejects a document it cannot make a template of, with a clear error', () => {
-    assert.throws(() => importDoc('- [ ] a\n- [ ] b\n'), /no section headings/);
-    assert.throws(() => importDoc('# Title only\n\nSome text.\n'), /no checklist phase/);
-    assert.throws(() => importDoc('# T\n## Notes\nJust prose.\n'), /no checklist phase/);
-    assert.throws(() => importDoc('# T\n- [ ] stray\n## Pre-Release\n- [ ] a\n'), /line 2 .*has no place/);
-    assert.throws(
-      () => importDoc(''),
-      (error: unknown) => error instanceof Error && /test\.md/.test(error.message),
+  it('refuses only a document without a step, with ValidationFailed on body', () => {
+    const refused = (error: unknown) =>
+      error instanceof ValidationFailed && error.issues[0]?.field === 'body' && /holds no step/.test(error.message);
+    assert.throws(() => importDoc('# Title only\n\nSome text.\n'), refused);
+    assert.throws(() => importDoc('# T\n## Notes\nJust prose.\n'), refused);
+    assert.throws(() => importDoc(''), refused);
+    // Tasks without a heading, or above the first one, are steps like any other.
+    assert.deepEqual(
+      allItems(importDoc('- [ ] a\n- [ ] b\n')).map((item) => item.title),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      allItems(importDoc('# T\n- [ ] stray\n## Pre-Release\n- [ ] a\n')).map((item) => item.title),
+      ['stray', 'a'],
     );
   });
 });

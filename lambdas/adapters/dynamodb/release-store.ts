@@ -1,15 +1,8 @@
 // The ReleaseStore port on DynamoDB: one partition per release, conditional writes, transactions with the audit trail.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
 import type { MetricSample } from '../../core/monitoring/samples.ts';
 import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
@@ -20,6 +13,7 @@ import type { Template } from '../../core/template/template.ts';
 import { decodeCursor, encodeCursor, type KeyShape, nonEmpty, startsWithMore } from './cursor.ts';
 import type { IndexSchema } from './table-schema.ts';
 import { releasesTable } from './table-schema.ts';
+import { type TransactItems, transactWrite } from './transact.ts';
 
 type Row = Record<string, NativeAttributeValue>;
 
@@ -68,6 +62,7 @@ function releaseOf(row: Row): Release {
   return {
     id: row.id,
     templateId: row.templateId,
+    templateVersion: row.templateVersion ?? 1,
     templateName: row.templateName,
     name: row.name,
     version: row.version,
@@ -407,17 +402,7 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   /** Runs a transaction; a failed condition or a concurrent transaction on the same rows becomes StaleVersion. */
-  async #transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
-    try {
-      await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-        if (codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
-          throw new StaleVersion('a concurrent change landed first; reload and try again', { reasons: codes });
-        }
-      }
-      throw error;
-    }
+  async #transact(items: TransactItems): Promise<void> {
+    await transactWrite(this.#doc, items, 'a concurrent change landed first; reload and try again');
   }
 }

@@ -21,6 +21,7 @@ export type Action =
   | { readonly kind: 'advance-release' }
   | { readonly kind: 'rollback-release' }
   | { readonly kind: 'manage-contacts' }
+  | { readonly kind: 'manage-templates' }
   | { readonly kind: 'push-metrics' }
   /**
    * Without `item` and `teamRoles` this is the check made before the release is read: could this actor update
@@ -60,12 +61,17 @@ export const RULES: { readonly [K in Action['kind']]: Rule<K> } = {
   'advance-release': { permission: () => 'release:advance', people: releaseManager },
   'rollback-release': { permission: () => 'release:rollback', people: releaseManager },
   'manage-contacts': { permission: () => 'contacts:manage', people: releaseManager },
+  'manage-templates': { permission: () => 'templates:manage', people: releaseManager },
   'push-metrics': { permission: () => 'metrics:write', people: () => false, machines: scope(SCOPES.metricsWrite) },
   'update-item': {
     permission: (action) => `item:update:${action.itemId}`,
-    // Anyone on the release's team; a release manager always.
+    // Anyone on the release's team; a release manager always. A template that names no role (a checklist without a
+    // sign-off section) has no team to hold to: any signed-in person may work its items.
     people: (actor, action) =>
-      releaseManager(actor) || !action.teamRoles || action.teamRoles.some((role) => hasRole(actor, role)),
+      releaseManager(actor) ||
+      !action.teamRoles ||
+      action.teamRoles.length === 0 ||
+      action.teamRoles.some((role) => hasRole(actor, role)),
     // CI may tick what it verifies, and nothing a person must judge.
     machines: (actor, action) =>
       scope(SCOPES.itemsWrite)(actor) && (action.item === undefined || action.item.kind === 'automated'),

@@ -1,5 +1,6 @@
 // The final template: phases in run order with ids and gates, roles, and the every-checkbox-once contract.
 
+import { ValidationFailed } from '../errors.ts';
 import { type Phase, type PhaseKind, type Template, walkItems } from '../template/template.ts';
 import type { GroupRef } from './gates.ts';
 import type { ListEntry } from './outline.ts';
@@ -72,8 +73,11 @@ function collectRoles(state: ImportState, phases: readonly Phase[]): { id: strin
   return roles;
 }
 
-/** The import's contract: each checkbox line of the source is exactly one item or one mapping. */
-export function checkEveryCheckboxOnce(template: Template, entries: readonly ListEntry[]): void {
+/**
+ * The import's contract: each task of the source is exactly one item or one mapping (plain list items read as steps
+ * are items by construction). A breach is a document the readers could not place: the error names its line.
+ */
+export function checkEveryStepOnce(template: Template, entries: readonly ListEntry[]): void {
   const counts = new Map<number, number>();
   const count = (line: number): void => {
     counts.set(line, (counts.get(line) ?? 0) + 1);
@@ -86,10 +90,11 @@ export function checkEveryCheckboxOnce(template: Template, entries: readonly Lis
   for (const section of sections) for (const item of walkItems(section.items)) count(item.source.line);
   for (const mapping of template.mappings) count(mapping.line);
   for (const entry of entries) {
-    if (entry.checkbox === null) continue;
+    if (entry.checkbox === null || !entry.step) continue;
     const seen = counts.get(entry.line) ?? 0;
-    if (seen === 0)
-      throw new Error(`checkbox on line ${entry.line} ("${entry.text.trim()}") has no place in the template`);
-    if (seen > 1) throw new Error(`checkbox on line ${entry.line} ("${entry.text.trim()}") was imported ${seen} times`);
+    if (seen === 0) {
+      const message = `line ${entry.line} ("${entry.text.trim()}") has no place in the template; put it in a list under a heading`;
+      throw ValidationFailed.field('body', message);
+    }
   }
 }

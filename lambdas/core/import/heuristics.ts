@@ -18,14 +18,23 @@ const headingRules: readonly { readonly role: HeadingRole; readonly pattern: Reg
     pattern:
       /\blessons learned\b|\bnext steps\b|\bretrospective\b|\bfollow[- ]?ups?\b|\bpost[- ]?mortem\b|\baction items\b/i,
   },
-  { role: 'pre-release', pattern: /\bpre[- ]?release\b|\bpreparation\b|\bprerequisites?\b|\bbefore release\b/i },
-  { role: 'monitoring', pattern: /\bpost[- ]?release\b|\bmonitoring\b|\bafter release\b/i },
-  { role: 'staging', pattern: /\bstaging\b/i },
+  {
+    role: 'pre-release',
+    pattern:
+      /\bpre[- ]?release\b|\bpreparation\b|\bprerequisites?\b|\b(?:before|prior to) (?:the )?release\b|\bprepar(?:e|ing)\b/i,
+  },
+  {
+    role: 'monitoring',
+    pattern:
+      /\bpost[- ]?(?:release|deploy(?:ment)?|launch)\b|\bmonitoring\b|\bafter (?:the )?(?:release|deploy(?:ment)?|launch|publishing)\b/i,
+  },
+  { role: 'staging', pattern: /\bstaging\b|\brelease candidates?\b|\bpre[- ]?production\b/i },
   {
     role: 'deployment',
-    pattern: /\bdeploy(?:ment|ments)?\b|\brelease process\b|\brollout\b|\bgo[- ]live\b|\blaunch\b/i,
+    pattern:
+      /\bdeploy(?:ment|ments)?\b|\brelease process\b|\brollout\b|\bgo[- ]live\b|\blaunch\b|\bpublish(?:ing)?\b|\breleasing\b|^(?:the\s+)?(?:final\s+)?release(?:\s+(?:steps?|tasks?|day))?$/i,
   },
-  { role: 'confirmation', pattern: /\bconfirmation\b|\bcompletion\b/i },
+  { role: 'confirmation', pattern: /\bconfirmation\b|\bcompletion\b|\bfinish\b|\bwrap[- ]?up\b/i },
 ];
 
 /** The role a top-level heading names by keyword, or undefined when it names none. */
@@ -92,7 +101,7 @@ export function parseWindowDuration(title: string): string | undefined {
   const single = /\b(?:first|one|next)\s+(hour|day|week|month)\b/i.exec(title);
   const amount = counted ? Number(counted[1]) : single ? 1 : undefined;
   const unit = (counted?.[2] ?? single?.[1] ?? '').toLowerCase();
-  if (amount === undefined || amount <= 0) return undefined;
+  if (amount === undefined || amount <= 0 || !Number.isSafeInteger(amount * 30)) return undefined;
   if (unit.startsWith('m') && !unit.startsWith('mo')) return `PT${amount}M`;
   if (unit.startsWith('h')) return `PT${amount}H`;
   if (unit.startsWith('d')) return `P${amount}D`;

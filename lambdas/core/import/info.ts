@@ -28,18 +28,22 @@ export function readInfo(state: ImportState, region: Region, regionTitle: string
 function readEscalation(state: ImportState, region: Region, entries: readonly ListEntry[]): void {
   entries.forEach((entry, index) => {
     const text = displayText(entry.content);
-    const level = Number(/\blevel\s*(\d+)/i.exec(text)?.[1] ?? index + 1);
+    const written = Number(/\blevel\s*(\d+)/i.exec(text)?.[1] ?? Number.NaN);
+    const level = Number.isSafeInteger(written) && written >= 1 ? written : index + 1;
     const who = text.includes(':') ? text.slice(text.indexOf(':') + 1) : text.replace(/\blevel\s*\d+/i, '');
     const labels = who
       .split(/\s*(?:\+|,|&|\/|\band\b)\s*/i)
       .map((label) => label.trim())
       .filter((label) => label !== '');
+    // A level that names nobody pages nobody: it is not a level.
+    if (text === '' || labels.length === 0) return;
     const roles = [...new Set(labels.map(roleSlug))];
     for (const label of labels) state.escalationLabels.push({ role: roleSlug(label), label });
-    if (roles.length > 0) state.levels.push({ level, label: text, roles, source: entryRef(entry) });
+    state.levels.push({ level, label: text, roles, source: entryRef(entry) });
   });
   const interval = /\b(\d+)\s*(?:minutes?|mins?)\b/i.exec(rawBody(state.lines, region.blocks));
-  if (interval) state.intervalMinutes = Number(interval[1]);
+  const minutes = Number(interval?.[1] ?? Number.NaN);
+  if (Number.isSafeInteger(minutes) && minutes > 0) state.intervalMinutes = minutes;
 }
 
 /** One on-call role per line, the first line naming a role winning. */

@@ -4,7 +4,7 @@ import type { SourceRef, TemplateItem } from '../template/template.ts';
 import { entryRef, entryTitle, OPTIONAL } from './document.ts';
 import { isAutomated } from './heuristics.ts';
 import { parseMetricCondition } from './metrics.ts';
-import { hasCheckbox, type ListEntry } from './outline.ts';
+import type { ListEntry } from './outline.ts';
 import type { ImportState } from './state.ts';
 import { slugify } from './text.ts';
 
@@ -18,8 +18,8 @@ function itemSlug(title: string): string {
 }
 
 /**
- * One item per checkbox line, children nested. Ids are handed out parent first, in document order.
- * `steps` collects the outermost numbered checkbox entries (deployment steps).
+ * One item per step (a task, or a list item read as a step: see steps.ts), children nested. Ids are handed out parent
+ * first, in document order. `steps` collects the outermost numbered steps (deployment steps).
  */
 export function makeItem(
   state: ImportState,
@@ -27,12 +27,14 @@ export function makeItem(
   steps?: TemplateItem[],
   underNumbered = false,
 ): TemplateItem | undefined {
-  if (!hasCheckbox(entry)) return undefined;
+  if (!entry.step) return undefined;
   const title = entryTitle(entry);
   const id = state.itemId(itemSlug(title));
-  const numbered = entry.ordered && entry.checkbox !== null && !underNumbered;
+  const numbered = entry.ordered && !underNumbered;
   const children = entry.children.flatMap((child) => makeItem(state, child, steps, underNumbered || numbered) ?? []);
   const item = buildItem(id, title, !OPTIONAL.test(entry.content), children, entryRef(entry));
+  const description = entry.notes.join('\n\n');
+  if (description !== '') item.description = description;
   if (numbered) steps?.push(item);
   return item;
 }

@@ -86,11 +86,14 @@ export function parseMetricCondition(text: string): MetricCondition | undefined 
   }
 
   const { unit, threshold, relative } = unitOf(rawUnit, Number(number));
+  // A figure too large for a number is no threshold anything could be compared with.
+  if (!Number.isFinite(threshold)) return undefined;
   const condition: MetricCondition = { metric, comparison, threshold, unit };
   if (relative) condition.relativeToBaseline = true;
   if (/\bsustained\b/i.test(text)) {
     const minutes = /\b(?:sustained\s+)?for\s+(\d+)\s*(?:minutes?|mins?)\b/i.exec(text);
-    condition.sustainedMinutes = minutes ? Number(minutes[1]) : DEFAULT_SUSTAINED_MINUTES;
+    const written = Number(minutes?.[1] ?? Number.NaN);
+    condition.sustainedMinutes = Number.isSafeInteger(written) && written > 0 ? written : DEFAULT_SUSTAINED_MINUTES;
   }
   return condition;
 }

@@ -1,33 +1,42 @@
-// The shape of a Markdown checklist as the importer needs it: headings, paragraphs, horizontal rules and (nested)
-// list entries with their task checkboxes and 1-based line numbers, read from markdown-it's CommonMark tokens.
-
+// The shape of a Markdown checklist as the importer needs it: front matter, headings (bold-paragraph titles
+// included), paragraphs, thematic breaks, other blocks and (nested) list entries with 1-based line numbers, read from
+// markdown-it's CommonMark + GFM tokens. Never a regex over the document's lines.
 import type { Token } from 'markdown-it';
 import MarkdownIt from 'markdown-it';
-import { htmlComments, withoutComments } from './comments.ts';
+import { htmlComments } from './comments.ts';
+import { detailsBlocks } from './details.ts';
+import { type ListEntry, parseList, rawLines, skipBlock } from './entries.ts';
+import { type FrontMatter, frontMatter } from './front-matter.ts';
+import { inlineDisplay, inlineSource, tokensText } from './inline.ts';
+import type { ImportWarning } from './report.ts';
 import { cleanDisplayText } from './text.ts';
 
-// Raw HTML is off so a threshold such as "<200ms" or a placeholder such as "<VERSION>" is never read as a tag; HTML
-// comments are read all the same, and are never text.
-const markdown = new MarkdownIt('commonmark', { html: false }).use(htmlComments);
+export { hasCheckbox, type ListEntry, splitCheckbox, walkEntries } from './entries.ts';
 
-/** One list item. `content` is its first paragraph's inline Markdown, without the checkbox. */
-export interface ListEntry {
-  readonly line: number;
-  /** The item's first source line, exactly as written. */
-  readonly text: string;
-  readonly ordered: boolean;
-  /** `open` for `[ ]`, `done` for `[x]`, null for a plain list item. */
-  readonly checkbox: 'open' | 'done' | null;
-  readonly content: string;
-  readonly children: readonly ListEntry[];
-}
+// Raw HTML is off so a threshold such as "<200ms" or a placeholder such as "<VERSION>" is never read as a tag; HTML
+// comments, `<details>` blocks and front matter are read by rules of their own. GFM tables and strikethrough are on.
+const markdown = new MarkdownIt('commonmark', { html: false })
+  .enable(['table', 'strikethrough'])
+  .use(frontMatter)
+  .use(htmlComments)
+  .use(detailsBlocks);
+
+/** A level for a bold paragraph used as a title ("**Before release**:"): below every real heading. */
+export const BOLD_TITLE_LEVEL = 7;
 
 export type Block =
-  | { readonly kind: 'list'; readonly start: number; readonly end: number; readonly entries: readonly ListEntry[] }
-  | { readonly kind: 'paragraph'; readonly start: number; readonly end: number; readonly content: string }
-  | { readonly kind: 'other'; readonly start: number; readonly end: number };
+  | { readonly kind: 'list'; readonly start: number; readonly end: number; readonly entries: ListEntry[] }
+  | {
+      readonly kind: 'paragraph';
+      readonly start: number;
+      readonly end: number;
+      readonly content: string;
+      readonly plain: string;
+    }
+  | { readonly kind: 'other'; readonly start: number; readonly end: number; readonly what: string };
 
 export interface Heading {
+  /** 1 to 6, or BOLD_TITLE_LEVEL for a bold paragraph standing as a title. */
   readonly level: number;
   readonly line: number;
   readonly text: string;
@@ -46,42 +55,14 @@ export interface Outline {
   /** Source lines without line terminators; `lines[n - 1]` is line n. */
   readonly lines: readonly string[];
   readonly nodes: readonly OutlineNode[];
+  readonly frontMatter: FrontMatter | undefined;
+  readonly warnings: ImportWarning[];
 }
 
-const checkboxPattern = /^\[([ xX])\](?:[ \t]+|$)/;
-
-/** The task checkbox at the start of a list item's inline content, and the content after it. */
-export function splitCheckbox(content: string): { checkbox: 'open' | 'done' | null; rest: string } {
-  const match = checkboxPattern.exec(content);
-  if (!match) return { checkbox: null, rest: content };
-  return { checkbox: match[1] === ' ' ? 'open' : 'done', rest: content.slice(match[0].length) };
-}
-
-/**
- * Plain text of inline Markdown: emphasis and code markers dropped, link text kept (without its target), line breaks
- * as spaces. Not cleaned of emoji: see `displayText`.
- */
+/** Plain text of inline Markdown (links kept as their text), not cleaned of emoji: see `displayText`. */
 export function inlineText(content: string): string {
   const [inline] = markdown.parseInline(content, {});
-  if (!inline?.children) return content;
-  return inline.children.map(tokenText).join('');
-}
-
-function tokenText(token: Token): string {
-  switch (token.type) {
-    case 'text':
-    case 'text_special':
-    case 'code_inline':
-    case 'html_inline':
-      return token.content;
-    case 'softbreak':
-    case 'hardbreak':
-      return ' ';
-    case 'image':
-      return (token.children ?? []).map(tokenText).join('');
-    default:
-      return '';
-  }
+  return inline?.children ? tokensText(inline.children) : content;
 }
 
 /** Inline Markdown as a person should read it: plain text, emoji and emoji mojibake removed, spaces collapsed. */
@@ -89,54 +70,34 @@ export function displayText(content: string): string {
   return cleanDisplayText(inlineText(content));
 }
 
-/** The inline Markdown of an inline token, without its comments. */
-const inlineContent = (token: Token | undefined): string =>
-  token ? withoutComments(token.content, token.children ?? []) : '';
-
-/** Reads the list opening at `tokens[start]`, nested lists included; `next` is the index after its close. */
-function parseList(
-  tokens: readonly Token[],
-  start: number,
-  lineText: (line: number) => string,
-): { entries: ListEntry[]; next: number } {
-  const open = tokens[start];
-  const ordered = open?.type === 'ordered_list_open';
-  const entries: ListEntry[] = [];
-  let i = start + 1;
-  while (i < tokens.length) {
-    const token = tokens[i];
-    if (!token || token.type === 'bullet_list_close' || token.type === 'ordered_list_close') {
-      return { entries, next: i + 1 };
-    }
-    if (token.type !== 'list_item_open') {
-      i++;
-      continue;
-    }
-    const line = (token.map?.[0] ?? 0) + 1;
-    let content = '';
-    let contentSeen = false;
-    const children: ListEntry[] = [];
-    i++;
-    while (i < tokens.length && tokens[i]?.type !== 'list_item_close') {
-      const inner = tokens[i];
-      if (inner?.type === 'bullet_list_open' || inner?.type === 'ordered_list_open') {
-        const nested = parseList(tokens, i, lineText);
-        children.push(...nested.entries);
-        i = nested.next;
-        continue;
-      }
-      // Only the item's first paragraph is its text; later paragraphs are commentary.
-      if (inner?.type === 'inline' && !contentSeen) {
-        content = inlineContent(inner);
-        contentSeen = true;
-      }
-      i++;
-    }
-    i++;
-    const { checkbox, rest } = splitCheckbox(content);
-    entries.push({ line, text: lineText(line), ordered, checkbox, content: rest, children });
+/**
+ * A paragraph of one line that is only bold text, optionally with a colon ("**Before release**:"): checklists without
+ * headings title their sections so. Returns the title, or undefined.
+ */
+function boldTitle(inline: Token | undefined, lineCount: number): string | undefined {
+  const children = (inline?.children ?? []).filter((t) => !(t.type === 'text' && t.content.trim() === ''));
+  const [open] = children;
+  const closeAt = children.findIndex((t) => t.type === 'strong_close' && t.level === open?.level);
+  if (lineCount !== 1 || open?.type !== 'strong_open' || closeAt < 1) return undefined;
+  const tail = children.slice(closeAt + 1);
+  if (tail.length > 1 || (tail[0] && !(tail[0].type === 'text' && /^\s*:\s*$/.test(tail[0].content)))) {
+    return undefined;
   }
-  return { entries, next: i };
+  const title = cleanDisplayText(tokensText(children.slice(1, closeAt))).replace(/\s*:$/, '');
+  return title === '' ? undefined : title;
+}
+
+/** A block comment that hid list items or headings: the author may not know they are not imported. */
+function commentWarning(token: Token): ImportWarning | undefined {
+  const inner = token.content.replace(/^\s*<!--/, '').replace(/-->\s*$/, '');
+  const tokens = markdown.parse(inner, {});
+  const items = tokens.filter((t) => t.type === 'list_item_open').length;
+  const headings = tokens.filter((t) => t.type === 'heading_open').length;
+  if (items + headings === 0) return undefined;
+  const what = [items > 0 ? `${items} list item(s)` : '', headings > 0 ? `${headings} heading(s)` : '']
+    .filter(Boolean)
+    .join(' and ');
+  return { line: (token.map?.[0] ?? 0) + 1, message: `inside an HTML comment, not imported (${what})` };
 }
 
 /** Parses a checklist into an outline. Line numbers come from the tokens' `map`, so they match the source exactly. */
@@ -144,6 +105,8 @@ export function parseOutline(source: string): Outline {
   const lines = source.split('\n').map((line) => line.replace(/\r$/, ''));
   const tokens = markdown.parse(source, {});
   const nodes: OutlineNode[] = [];
+  const warnings: ImportWarning[] = [];
+  let front: FrontMatter | undefined;
   const lineText = (line: number): string => lines[line - 1] ?? '';
 
   let i = 0;
@@ -151,50 +114,46 @@ export function parseOutline(source: string): Outline {
     const token = tokens[i];
     if (!token) break;
     const start = (token.map?.[0] ?? 0) + 1;
-    const end = token.map?.[1] ?? start;
-    if (token.type === 'heading_open') {
-      const content = inlineContent(tokens[i + 1]);
-      const level = Number(token.tag.slice(1));
-      nodes.push({
-        kind: 'heading',
-        heading: { level, line: start, text: lineText(start), content, title: displayText(content) },
-      });
-      i += 3;
+    const end = Math.max(start, token.map?.[1] ?? start);
+    if (token.type === 'front_matter') {
+      front = (token.meta as { frontMatter?: FrontMatter } | null)?.frontMatter;
+    } else if (token.type === 'heading_open') {
+      const content = inlineSource(tokens[i + 1]);
+      const heading = { level: Number(token.tag.slice(1)), line: start, text: lineText(start), content };
+      // A heading of only emoji or markup still names its section.
+      const title = inlineDisplay(tokens[i + 1]) || cleanDisplayText(content) || `Line ${start}`;
+      nodes.push({ kind: 'heading', heading: { ...heading, title } });
     } else if (token.type === 'hr') {
       nodes.push({ kind: 'break', line: start });
-      i++;
     } else if (token.type === 'bullet_list_open' || token.type === 'ordered_list_open') {
-      const { entries, next } = parseList(tokens, i, lineText);
+      const { entries, next } = parseList(tokens, i, lines);
       nodes.push({ kind: 'block', block: { kind: 'list', start, end, entries } });
       i = next;
+      continue;
     } else if (token.type === 'paragraph_open') {
-      nodes.push({ kind: 'block', block: { kind: 'paragraph', start, end, content: inlineContent(tokens[i + 1]) } });
-      i += 3;
-    } else if (token.nesting === 1 && token.level === 0) {
-      // A container we do not read into (blockquote, …): skip to its matching close.
-      const depth = token.level;
-      let j = i + 1;
-      while (j < tokens.length && !(tokens[j]?.nesting === -1 && tokens[j]?.level === depth)) j++;
-      nodes.push({ kind: 'block', block: { kind: 'other', start, end } });
-      i = j + 1;
-    } else {
-      if (token.map && token.nesting === 0) nodes.push({ kind: 'block', block: { kind: 'other', start, end } });
-      i++;
+      const inline = tokens[i + 1];
+      const title = boldTitle(inline, end - start + 1);
+      const content = inlineSource(inline);
+      if (title !== undefined) {
+        const heading = { level: BOLD_TITLE_LEVEL, line: start, text: lineText(start), content, title };
+        nodes.push({ kind: 'heading', heading });
+      } else {
+        const plain = tokensText(inline?.children ?? []);
+        nodes.push({ kind: 'block', block: { kind: 'paragraph', start, end, content, plain } });
+      }
+    } else if (token.type === 'html_comment') {
+      const warning = commentWarning(token);
+      if (warning) warnings.push(warning);
+    } else if (token.map && token.level === 0) {
+      // Code, quotes, tables, `<details>`: never steps; document.ts attaches them to the step they follow.
+      nodes.push({ kind: 'block', block: { kind: 'other', start, end, what: token.type.replace(/_open$/, '') } });
     }
+    i = skipBlock(tokens, i);
   }
-  return { lines, nodes };
+  return { lines, nodes, frontMatter: front, warnings };
 }
 
-/** Every list entry of a list of entries, depth first. */
-export function* walkEntries(entries: readonly ListEntry[]): Generator<ListEntry> {
-  for (const entry of entries) {
-    yield entry;
-    yield* walkEntries(entry.children);
-  }
-}
-
-/** True when an entry or one of its descendants carries a task checkbox. */
-export function hasCheckbox(entry: ListEntry): boolean {
-  for (const e of walkEntries([entry])) if (e.checkbox !== null) return true;
-  return false;
+/** The Markdown of a block as written, without its common indentation. */
+export function blockMarkdown(lines: readonly string[], block: Block): string {
+  return rawLines(lines, block.start, block.end);
 }

@@ -14,7 +14,7 @@ import {
   headingRef,
   OPTIONAL,
   type Region,
-  regionHasCheckbox,
+  regionHasSteps,
   regionsOf,
   type TopNode,
 } from './document.ts';
@@ -42,7 +42,7 @@ interface PhaseReading {
 /** A checkbox group of a deployment phase titled "staging" is staging work that was written inside the deployment. */
 function liftsToStaging(kind: PhaseKind, entry: ListEntry): boolean {
   return (
-    kind === 'deployment' && entry.checkbox !== null && entry.children.length > 0 && STAGING.test(entryTitle(entry))
+    kind === 'deployment' && entry.step && entry.children.some((child) => child.step) && STAGING.test(entryTitle(entry))
   );
 }
 
@@ -50,14 +50,13 @@ function isStagingRegion(kind: PhaseKind, region: Region): boolean {
   return kind === 'deployment' && region.heading !== undefined && STAGING.test(region.heading.title);
 }
 
-/** True when a deployment phase numbers its steps: an ordered checkbox line outside its staging parts. */
+/** True when a deployment phase numbers its steps: an ordered step outside its staging parts. */
 function hasNumberedSteps(kind: PhaseKind, regions: readonly Region[]): boolean {
   return regions.some(
     (region) =>
       !isStagingRegion(kind, region) &&
       entriesOf(region).some(
-        (entry) =>
-          !liftsToStaging(kind, entry) && [...walkEntries([entry])].some((e) => e.ordered && e.checkbox !== null),
+        (entry) => !liftsToStaging(kind, entry) && [...walkEntries([entry])].some((e) => e.ordered && e.step),
       ),
   );
 }
@@ -67,7 +66,13 @@ export function readPhase(state: ImportState, node: TopNode, kind: PhaseKind): v
   const regions = regionsOf(node);
   const reading: PhaseReading = {
     kind,
-    phase: { name: node.heading.title, kind, sections: [], signoffs: [], source: headingRef(node.heading) },
+    phase: {
+      name: node.heading.title,
+      kind,
+      sections: [],
+      signoffs: [],
+      ...(node.synthetic ? {} : { source: headingRef(node.heading) }),
+    },
     stepItems: [],
     stagingSections: [],
     stepPerSection: kind === 'deployment' && !hasNumberedSteps(kind, regions),
@@ -86,12 +91,12 @@ export function readPhase(state: ImportState, node: TopNode, kind: PhaseKind): v
   }
   if (kind === 'deployment') phase.steps = deploymentSteps(reading.stepItems);
   if (kind === 'monitoring') phase.windows = monitoringWindows(phase.sections, node.heading);
-  addPhase(state.phases, phase);
+  addPhase(state, phase);
 }
 
 /** One region of a phase becomes a section (a staging one, or, when sections are steps, one wrapped in a step). */
 function readPhaseRegion(state: ImportState, reading: PhaseReading, region: Region, phaseHeading: Heading): void {
-  if (!regionHasCheckbox(region)) {
+  if (!regionHasSteps(region)) {
     // Text right under a phase heading introduces it; a sub-heading without checkboxes is information.
     if (region.heading) readInfo(state, region, region.heading.title);
     return;
@@ -99,11 +104,13 @@ function readPhaseRegion(state: ImportState, reading: PhaseReading, region: Regi
   const heading = region.heading ?? phaseHeading;
   if (isStagingRegion(reading.kind, region)) {
     const items = entriesOf(region).flatMap((entry) => makeItem(state, entry) ?? []);
-    reading.stagingSections.push(sectionOf(state, heading, items));
+    reading.stagingSections.push(sectionOf(state, heading, items, region.description));
     return;
   }
   // The wrapper's id is taken before its items' ids: ids are handed out parent first.
-  const wrapperId = reading.stepPerSection ? state.itemId(slugify(heading.title)) : undefined;
+  // Only a sub-heading can stand for a step: steps right under the phase heading are never wrapped in one.
+  const wrapperId =
+    reading.stepPerSection && region.heading !== undefined ? state.itemId(slugify(heading.title)) : undefined;
   const items = readRegionItems(state, reading, region);
   if (items.length === 0) return;
   let sectionItems = items;
@@ -112,11 +119,23 @@ function readPhaseRegion(state: ImportState, reading: PhaseReading, region: Regi
     reading.stepItems.push(wrapper);
     sectionItems = [wrapper];
   }
-  reading.phase.sections.push(sectionOf(state, heading, sectionItems));
+  reading.phase.sections.push(sectionOf(state, heading, sectionItems, region.description));
 }
 
-function sectionOf(state: ImportState, heading: Heading, items: TemplateItem[]): TemplateSection {
-  return { id: state.sectionId(slugify(heading.title)), title: heading.title, items, source: headingRef(heading) };
+function sectionOf(
+  state: ImportState,
+  heading: Heading,
+  items: TemplateItem[],
+  description: readonly string[] = [],
+): TemplateSection {
+  const section: TemplateSection = {
+    id: state.sectionId(slugify(heading.title)),
+    title: heading.title,
+    items,
+    source: headingRef(heading),
+  };
+  if (description.length > 0) section.description = description.join('\n\n');
+  return section;
 }
 
 /** The items of a phase region; a staging group among them goes to the staging sections as a section of its own. */
@@ -169,14 +188,33 @@ function monitoringWindows(sections: readonly TemplateSection[], phaseHeading: H
   return windows;
 }
 
-function addPhase(phases: DraftPhase[], phase: DraftPhase): void {
-  const followUp = phase.kind === 'follow-up' ? phases.find((p) => p.kind === 'follow-up') : undefined;
-  if (followUp) {
-    // Follow-up work never blocks anything, so every follow-up heading joins one phase.
-    followUp.name = `${followUp.name} / ${phase.name}`;
-    followUp.sections.push(...phase.sections);
-    delete followUp.source;
-  } else if (phase.sections.length > 0) {
+/**
+ * Follow-up work never blocks anything, so every follow-up heading joins one phase; consecutive parts of the same
+ * kind ("Priority issues" then "Before release", both preparation) are one phase too, each part a section of it.
+ */
+function addPhase(state: ImportState, phase: DraftPhase): void {
+  const { phases } = state;
+  const last = phases[phases.length - 1];
+  const into =
+    phase.kind === 'follow-up'
+      ? phases.find((p) => p.kind === 'follow-up')
+      : last && last === state.lastPart && last.kind === phase.kind
+        ? last
+        : undefined;
+  if (phase.sections.length === 0) return;
+  if (into) {
+    into.name = `${into.name} / ${phase.name}`;
+    into.sections.push(...phase.sections);
+    if (phase.steps) into.steps = [...(into.steps ?? []), ...phase.steps];
+    if (phase.windows) {
+      // Only the first window of the merged phase follows the deployment at once.
+      const later = (into.windows?.length ?? 0) > 0;
+      const windows = phase.windows.map((w) => (later ? { ...w, rollbackPolicy: 'approval' as const } : w));
+      into.windows = [...(into.windows ?? []), ...windows];
+    }
+    delete into.source;
+  } else {
     phases.push(phase);
+    state.lastPart = phase;
   }
 }

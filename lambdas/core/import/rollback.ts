@@ -4,7 +4,7 @@ import type { TemplateSection } from '../template/template.ts';
 import { readRollbackTriggers } from './conditions.ts';
 import { entriesOf, entryRef, entryTitle, headingRef, type Region, regionsOf, type TopNode } from './document.ts';
 import { makeItem } from './items.ts';
-import { type Heading, hasCheckbox } from './outline.ts';
+import type { Heading } from './outline.ts';
 import { type ImportState, mapEntry } from './state.ts';
 import { slugify } from './text.ts';
 
@@ -24,9 +24,9 @@ export function readRollback(state: ImportState, node: TopNode): void {
 }
 
 function readRollbackSections(state: ImportState, region: Region, heading: Heading, into: TemplateSection[]): void {
-  const entries = entriesOf(region).filter(hasCheckbox);
+  const entries = entriesOf(region).filter((entry) => entry.step);
   if (entries.length === 0) return;
-  if (!entries.some((entry) => entry.children.some(hasCheckbox))) {
+  if (!entries.some((entry) => entry.children.some((child) => child.step))) {
     const items = entries.flatMap((entry) => makeItem(state, entry) ?? []);
     into.push({
       id: state.sectionId(slugify(heading.title)),
@@ -39,7 +39,7 @@ function readRollbackSections(state: ImportState, region: Region, heading: Headi
   // Numbered (or bulleted) blocks each become a section: the block's line is its title, its lines its items.
   for (const entry of entries) {
     const title = entryTitle(entry);
-    if (entry.children.some(hasCheckbox)) {
+    if (entry.children.some((child) => child.step)) {
       const id = state.sectionId(slugify(title));
       mapEntry(state, entry, 'rollback-step', id);
       const items = entry.children.flatMap((child) => makeItem(state, child) ?? []);

@@ -69,7 +69,7 @@ function readSignoffEntry(
     for (const child of entry.children) readSignoffEntry(state, context, child, nested);
     return;
   }
-  if (entry.checkbox === null && !isRoleLine(entry.content)) return;
+  if (!entry.step && !isRoleLine(entry.content)) return;
   const label = labelOf(entry.content) || entryTitle(entry);
   const role = roleSlug(label);
   mapEntry(state, entry, 'signoff', role);

@@ -13,6 +13,7 @@ import type {
   TemplateSection,
 } from '../template/template.ts';
 import type { ListEntry } from './outline.ts';
+import type { ImportWarning } from './report.ts';
 import { uniqueSlugs } from './text.ts';
 
 /** Minutes an escalation level has to acknowledge before the next is paged, when the checklist names no interval. */
@@ -70,6 +71,9 @@ export interface ImportState {
   readonly onCall: RoleLabel[];
   intervalMinutes: number;
   readonly pendingSignoffs: PendingSignoff[];
+  /** The phase the last top-level part was read into: a following part of the same kind joins it. */
+  lastPart: DraftPhase | undefined;
+  readonly warnings: ImportWarning[];
 }
 
 export function createState(lines: readonly string[]): ImportState {
@@ -92,6 +96,8 @@ export function createState(lines: readonly string[]): ImportState {
     onCall: [],
     intervalMinutes: DEFAULT_ESCALATION_INTERVAL_MINUTES,
     pendingSignoffs: [],
+    lastPart: undefined,
+    warnings: [],
   };
 }
 

@@ -2,7 +2,7 @@
 // retry loop, audit events, answering the waiting workflow task, and starting escalation paging.
 import type { ActorRef } from '../auth/actor.ts';
 import { NotFound, StaleVersion } from '../errors.ts';
-import type { Clock, IdGenerator, ReleaseStore, TemplateCatalog, WorkflowEngine } from '../ports.ts';
+import type { Clock, IdGenerator, ReleaseStore, TemplateCatalog, TemplateStore, WorkflowEngine } from '../ports.ts';
 import type { TransitionEvent } from '../workflow/workflow.ts';
 import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED, waitStatus } from '../workflow/workflow.ts';
 import type { AuditEvent, AuditEventType, Release, ReleaseAggregate } from './release.ts';
@@ -10,7 +10,10 @@ import type { AuditEvent, AuditEventType, Release, ReleaseAggregate } from './re
 /** The ports and settings of the release use cases. */
 export interface ReleaseDeps {
   readonly store: ReleaseStore;
+  /** The built-in templates. */
   readonly templates: TemplateCatalog;
+  /** The templates teams import, in their versions. @default none: only the built-ins */
+  readonly templateStore?: TemplateStore | undefined;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly workflow: WorkflowEngine;
@@ -28,6 +31,7 @@ export interface ReleaseDeps {
 export interface ReleaseContext {
   readonly store: ReleaseStore;
   readonly templates: TemplateCatalog;
+  readonly templateStore: TemplateStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly workflow: WorkflowEngine;
@@ -55,6 +59,15 @@ export interface ReleaseContext {
   startPaging(release: Release): Promise<void>;
 }
 
+/** No imported templates: every id is a built-in's or unknown. */
+const noTemplateStore: TemplateStore = {
+  getHead: async () => undefined,
+  getVersion: async () => undefined,
+  saveVersion: () => Promise.reject(new Error('no template store is wired')),
+  saveHead: () => Promise.reject(new Error('no template store is wired')),
+  listHeads: async () => [],
+};
+
 /** The actor of what Shipgate does by itself: workflow steps, metric-driven ticks and rollbacks. */
 export const SYSTEM: ActorRef = { id: 'shipgate', name: 'Shipgate workflow', kind: 'machine' };
 
@@ -79,6 +92,7 @@ export function releaseContext(deps: ReleaseDeps): ReleaseContext {
   return {
     store,
     templates,
+    templateStore: deps.templateStore ?? noTemplateStore,
     clock,
     ids,
     workflow,

@@ -3,12 +3,13 @@
 import type { Actor } from '../auth/actor.ts';
 import { actorRef } from '../auth/actor.ts';
 import { authorize } from '../auth/permissions.ts';
-import { NotFound } from '../errors.ts';
+import { NotFound, RuleViolation } from '../errors.ts';
 import type { Page, PageQuery } from '../ports.ts';
-import type { Template } from '../template/template.ts';
+import { resolveTemplate } from '../template/library.ts';
 import { transition } from '../workflow/workflow.ts';
 import type { ReleaseContext } from './context.ts';
 import { SYSTEM } from './context.ts';
+import { releaseMarkdown } from './export.ts';
 import type { AuditEvent, Release } from './release.ts';
 import type { ReleaseStatus } from './status.ts';
 import { STATUS_OF_PHASE } from './status.ts';
@@ -19,6 +20,8 @@ export interface CreateReleaseInput {
   /** CloudWatch alarms to watch: one going into ALARM after production deployment starts rolls the release back. */
   readonly alarmNames?: readonly string[] | undefined;
   readonly templateId: string;
+  /** The version of the template to use. @default the latest */
+  readonly templateVersion?: number | undefined;
   readonly name: string;
   readonly version: string;
   readonly description?: string | undefined;
@@ -27,9 +30,15 @@ export interface CreateReleaseInput {
 
 export type ListReleasesQuery = PageQuery & { readonly status?: ReleaseStatus | undefined };
 
-function templateOf(ctx: ReleaseContext, templateId: string): Template {
-  const found = ctx.templates.get(templateId);
-  if (!found) throw new NotFound('template', templateId);
+/** The template version a release is made from; an archived template makes no new release. */
+async function templateOf(ctx: ReleaseContext, input: CreateReleaseInput) {
+  const library = { builtIns: ctx.templates, store: ctx.templateStore };
+  const found = await resolveTemplate(library, input.templateId, input.templateVersion);
+  if ((await ctx.templateStore.getHead(input.templateId))?.archived) {
+    throw new RuleViolation('template-archived', `template ${input.templateId} is archived`, {
+      fix: `bring it back with POST /templates/${input.templateId}/archive {"archived": false}`,
+    });
+  }
   return found;
 }
 
@@ -40,13 +49,14 @@ export async function createRelease(
   input: CreateReleaseInput,
 ): Promise<ReleaseView> {
   authorize(actor, { kind: 'create-release' });
-  const snapshot = templateOf(ctx, input.templateId);
+  const { template: snapshot, version: templateVersion } = await templateOf(ctx, input);
   const first = snapshot.phases[0];
   if (!first) throw new NotFound('template phase', input.templateId);
   const at = ctx.now();
   const draft: Release = {
     id: ctx.ids.id(),
     templateId: snapshot.id,
+    templateVersion,
     templateName: snapshot.name,
     name: input.name,
     version: input.version,
@@ -71,6 +81,7 @@ export async function createRelease(
   await ctx.store.create(release, snapshot, [
     ctx.event(release.id, 'release.created', actorRef(actor), at, {
       templateId: snapshot.id,
+      templateVersion,
       name: release.name,
       version: release.version,
       status: release.status,
@@ -117,4 +128,18 @@ export async function listEvents(
     throw new NotFound('release', releaseId);
   }
   return page;
+}
+
+/** The release as a filled-in Markdown checklist: its template's headings and items, ticked, with who did what. */
+export async function exportRelease(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<string> {
+  authorize(actor, { kind: 'read' });
+  const agg = await ctx.load(releaseId);
+  const trail: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.store.listEvents(releaseId, { limit: 200, cursor });
+    trail.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return releaseMarkdown(agg, trail);
 }

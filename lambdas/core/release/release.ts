@@ -53,6 +53,8 @@ export interface Escalation {
 export interface Release {
   readonly id: string;
   readonly templateId: string;
+  /** The version of the template the release was made from (releases made before versions: 1). */
+  readonly templateVersion?: number | undefined;
   readonly templateName: string;
   readonly name: string;
   /** The version of the software being released, e.g. `1.1.0`. */

@@ -75,6 +75,8 @@ export interface TemplateItem {
   required: boolean;
   kind: ItemKind;
   metric?: MetricCondition | undefined;
+  /** Markdown that explains the step (code, quotes, tables, notes the author wrote under it), as written. */
+  description?: string | undefined;
   /** Nested checklist lines. An item with children is a group: its state is derived from them. */
   children: TemplateItem[];
   source: SourceRef;
@@ -86,6 +88,7 @@ export const TemplateItem: z.ZodType<TemplateItem> = z.lazy(() =>
     required: z.boolean(),
     kind: ItemKind,
     metric: MetricCondition.optional(),
+    description: z.string().optional(),
     children: z.array(TemplateItem),
     source: SourceRef,
   }),
@@ -94,6 +97,8 @@ export const TemplateItem: z.ZodType<TemplateItem> = z.lazy(() =>
 export const TemplateSection = z.object({
   id: Slug,
   title: z.string().min(1),
+  /** Markdown that introduces the section (its prose, code or quotes outside any step), as written. */
+  description: z.string().optional(),
   items: z.array(TemplateItem),
   source: SourceRef,
 });

@@ -1,4 +1,4 @@
-// GET /templates
+// GET /templates: the latest version of every template that is not archived, built-in or imported.
 import { listTemplates } from '../../core/template/template-use-cases.ts';
 import { ROUTES } from '../../functions/catalog.ts';
 import { defineFunction } from '../../functions/define.ts';
@@ -6,7 +6,7 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 
 export const fn = defineFunction(ROUTES.listTemplates, ({ templates }) =>
-  httpRoute({}, ({ actor }) => ok({ items: listTemplates(templates, actor) })),
+  httpRoute({}, async ({ actor }) => ok({ items: await listTemplates(templates, actor) })),
 );
 
 export const handler = lambdaHandler(fn);
