@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { drive, driver } from '../support/drive.ts';
 import {
   api,
@@ -211,18 +212,78 @@ describe('templates over the local HTTP API', () => {
     }
   });
 
-  it('stores a checklist of 2,000 items and reads every one back', async () => {
+  it('stores a checklist of 1 MiB and 2,000 items and reads every one back', async () => {
+    // Each step carries a long explanation, as real runbooks do: 2,000 steps of about 530 bytes make 1 MiB.
+    const why = 'because the release notes, the dashboards and the on-call runbook all depend on it; '.repeat(6);
     const sections = Array.from({ length: 40 }, (_, s) =>
-      [`## Area ${s + 1}`, ...Array.from({ length: 50 }, (_, i) => `- [ ] Check ${s + 1}.${i + 1} of the area`)].join(
-        '\n',
-      ),
+      [
+        `## Area ${s + 1}`,
+        ...Array.from({ length: 50 }, (_, i) => `- [ ] Check ${s + 1}.${i + 1} of the area ${why}`),
+      ].join('\n'),
     );
     const big = `# Big release\n\n${sections.join('\n\n')}\n`;
+    assert.ok(Buffer.byteLength(big) >= 1024 * 1024, `${Buffer.byteLength(big)} bytes`);
     const created = await importChecklist('?id=big-release', big);
     assert.equal(created.status, 201, JSON.stringify(created.body).slice(0, 500));
     const read = await api(local.url, 'GET', '/templates/big-release', { token: rm });
-    const items = JSON.stringify(read.body.phases).match(/"Check \d+\.\d+ of the area"/g) ?? [];
+    const items = JSON.stringify(read.body.phases).match(/"Check \d+\.\d+ of the area [^"]*"/g) ?? [];
     assert.equal(items.length, 2000);
+    const release = await api(local.url, 'POST', '/releases', {
+      token: rm,
+      body: { templateId: 'big-release', name: 'Big 1.0', version: '1.0.0' },
+    });
+    assert.equal(release.status, 201, JSON.stringify(release.body).slice(0, 300));
+  });
+
+  it('answers random Markdown with 201 and a readable version, or a 4xx problem and nothing saved; never a 5xx', async () => {
+    const piece = fc.constantFrom(
+      '# Title\n',
+      '## Before release\n',
+      '### Deploy\n',
+      '- [ ] ',
+      '- [x] ',
+      '* ',
+      '1. ',
+      '2) ',
+      '  ',
+      '\t',
+      '**Bold**:\n',
+      '---\n',
+      '<!-- ',
+      ' -->',
+      '```\n',
+      '> ',
+      '| a | b |\n',
+      '[ref]: https://example.com\n',
+      'Rollback triggers\n',
+      'Sign-off\n',
+      '**QA Lead**: ____\n',
+      '{version} ',
+      '<VERSION> ',
+      '\n\n',
+    );
+    const documents = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.array(fc.oneof(piece, fc.string({ maxLength: 10 })), { maxLength: 50 }).map((parts) => parts.join('')),
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(documents, async (body) => {
+        n += 1;
+        const id = `random-${n}`;
+        const response = await importChecklist(`?id=${id}`, body);
+        assert.ok(response.status < 500, `${response.status} ${JSON.stringify(response.body)}`);
+        const stored = await api(local.url, 'GET', `/templates/${id}`, { token: rm });
+        if (response.status === 201) {
+          assert.equal(stored.status, 200, 'what was acknowledged is stored');
+          assert.deepEqual(stored.body.phases, response.body.template.phases, 'and stored whole');
+        } else {
+          assertProblem(response, response.status, 'a refusal is a problem');
+          assert.equal(stored.status, 404, 'and saves nothing');
+        }
+      }),
+      { seed: 20261204, numRuns: 40 },
+    );
   });
 
   it('archives a template: gone from the list, no new release from it, its releases and versions still readable', async () => {
