@@ -10,6 +10,7 @@ import { ShipgateAuth, type ShipgateAuthProps } from './auth.ts';
 import type { PowertoolsLogLevel } from './function.ts';
 import { ShipgateMonitoring } from './monitoring.ts';
 import { ShipgateNotifications } from './notifications.ts';
+import { ShipgateObservability, type ShipgateObservabilityThresholds } from './observability.ts';
 import { ON_CALL_CONTEXT, type OnCallContacts, parseOnCall } from './on-call.ts';
 import { ShipgateStorage } from './storage.ts';
 import { ShipgateWorkflow } from './workflow.ts';
@@ -57,6 +58,12 @@ export interface ShipgateStackProps extends StackProps {
    * @default the `shipgate:onCall` context value (a JSON object, in cdk.json or `-c`), else none
    */
   readonly onCall?: OnCallContacts;
+  /**
+   * Thresholds of the alarms the stack keeps on itself (functions, stream consumers, executions, failure queues,
+   * the API); every one publishes to the alarms topic.
+   * @default - see `ShipgateObservabilityThresholds`
+   */
+  readonly observability?: ShipgateObservabilityThresholds;
 }
 
 /** Everything Shipgate deploys. Environment-agnostic: account and region come from the deploying credentials. */
@@ -67,6 +74,7 @@ export class ShipgateStack extends Stack {
   readonly notifications: ShipgateNotifications;
   readonly monitoring: ShipgateMonitoring;
   readonly api: ShipgateApi;
+  readonly observability: ShipgateObservability;
 
   constructor(scope: Construct, id: string, props: ShipgateStackProps = {}) {
     super(scope, id, {
@@ -113,6 +121,14 @@ export class ShipgateStack extends Stack {
       cors: props.cors,
     });
     this.notifications.linkTo(props.publicUrl ?? this.api.url);
+    // Last: it watches what the constructs above created.
+    this.observability = new ShipgateObservability(this, 'Observability', {
+      ...props.observability,
+      api: this.api,
+      workflow: this.workflow,
+      notifications: this.notifications,
+      monitoring: this.monitoring,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Shipgate API' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
@@ -171,6 +187,10 @@ export class ShipgateStack extends Stack {
       value: this.notifications.alarmFunction.functionName,
       description:
         'Subscribed to the alarms topic: rolls back, or proposes to roll back, the releases an alarm concerns',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.observability.dashboard.dashboardName,
+      description: `The CloudWatch dashboard of the service; its alarms are named ${this.observability.alarmPrefix}-*`,
     });
   }
 }

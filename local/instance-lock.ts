@@ -1,6 +1,6 @@
 // Keeps one local Shipgate per data directory, via a pid file that a crashed instance cannot leave blocking.
 
-import { unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +11,11 @@ export interface InstanceInfo {
   readonly port?: number;
   /** ISO timestamp of when the lock was taken. */
   readonly startedAt: string;
+  /**
+   * The holder's start time in clock ticks since boot (Linux, /proc/<pid>/stat): a live process with the same pid
+   * but another start time got the pid reused, and holds nothing.
+   */
+  readonly procStart?: string;
 }
 
 /** A held lock; release() removes the pid file and may be called more than once. */
@@ -53,16 +58,62 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** What Linux says of a process: its state letter and start time; undefined where there is no /proc. */
+export function procStat(pid: number, procRoot = '/proc'): { state: string; startTime: string } | 'gone' | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(procRoot, String(pid), 'stat'), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Where /proc exists, a pid without an entry has no process.
+    return code === 'ENOENT' || code === 'ESRCH' ? (hasProc(procRoot) ? 'gone' : undefined) : undefined;
+  }
+  // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so fields count from the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTime = fields[19];
+  return state && startTime ? { state, startTime } : undefined;
+}
+
+function hasProc(procRoot: string): boolean {
+  try {
+    readFileSync(join(procRoot, 'self', 'stat'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when the lock's holder still runs. A zombie (exited, not yet reaped: state Z, or X while it is torn down)
+ * runs nothing, and a live pid with another start time than the one recorded is a reused pid, not the holder.
+ */
+export function holderRuns(info: InstanceInfo, procRoot = '/proc'): boolean {
+  if (!isAlive(info.pid)) return false;
+  const stat = procStat(info.pid, procRoot);
+  if (stat === 'gone') return false;
+  if (!stat) return true;
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return info.procStart === undefined || info.procStart === stat.startTime;
+}
+
+/** This process's start time, to record in the pid file (Linux only). */
+function ownProcStart(): string | undefined {
+  const stat = procStat(process.pid);
+  return stat && stat !== 'gone' ? stat.startTime : undefined;
+}
+
 function parseInfo(text: string): InstanceInfo | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { pid, port, startedAt } = value as Record<string, unknown>;
+    const { pid, port, startedAt, procStart } = value as Record<string, unknown>;
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
     return {
       pid,
       startedAt: typeof startedAt === 'string' ? startedAt : '',
       ...(typeof port === 'number' ? { port } : {}),
+      ...(typeof procStart === 'string' ? { procStart } : {}),
     };
   } catch {
     return undefined;
@@ -102,19 +153,25 @@ async function createExclusive(path: string, info: InstanceInfo): Promise<boolea
 
 /**
  * Takes the single-instance lock for a data directory by creating `<dataDir>/shipgate.pid` (pid, startedAt).
- * Throws InstanceRunningError when a live process holds it; takes over a lock whose process is gone.
+ * Throws InstanceRunningError when a live process holds it; takes over a lock whose process is gone, a zombie, or
+ * another process that got its pid.
  */
 export async function acquireInstanceLock(dataDir: string): Promise<InstanceLock> {
   const dir = resolve(dataDir);
   const path = join(dir, PID_FILE);
   await mkdir(dir, { recursive: true });
-  const info: InstanceInfo = { pid: process.pid, startedAt: new Date().toISOString() };
+  const procStart = ownProcStart();
+  const info: InstanceInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ...(procStart ? { procStart } : {}),
+  };
 
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await createExclusive(path, info)) return holdLock(path, info);
     const before = await stat(path).catch(() => undefined);
     const holder = await readInfo(path);
-    if (holder && isAlive(holder.pid)) throw new InstanceRunningError(holder, dir);
+    if (holder && holderRuns(holder)) throw new InstanceRunningError(holder, dir);
     // Stale or unreadable: remove it unless another starter replaced it while we looked.
     const now = await stat(path).catch(() => undefined);
     if (before && now && before.ino === now.ino && before.mtimeMs === now.mtimeMs) {

@@ -29,9 +29,10 @@ import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { LocalMetricAlarms } from './cloudwatch.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { type Handler, LocalRouteError, lambdaContext, startGateway } from './gateway.ts';
+import { type Handler, lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
+import { AlarmsQuery, OutboxQuery, PlayAlarmBody, parseLocal } from './local-routes.ts';
 import { createLocalNotifier } from './notifier.ts';
 import { startSfnEndpoint } from './sfn-endpoint.ts';
 import { startStreamPoller } from './stream-poller.ts';
@@ -248,21 +249,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // monitoring), fed by a second stream poller with the monitor mapping's filter and checkpoints of its own.
     await consumeStream(MONITOR_FUNCTION, isMonitorRecord);
 
-    const raiseAlarm = async (_query: URLSearchParams, body: unknown) => {
-      const input = (body ?? {}) as { alarmName?: unknown; state?: unknown; reason?: unknown; releaseId?: unknown };
-      if (typeof input.alarmName !== 'string' || input.alarmName === '') {
-        throw new LocalRouteError('alarmName', 'is required: the name of the alarm that changed state');
-      }
-      const state = typeof input.state === 'string' ? input.state : 'ALARM';
-      if (!['ALARM', 'OK', 'INSUFFICIENT_DATA'].includes(state)) {
-        throw new LocalRouteError('state', 'must be ALARM, OK or INSUFFICIENT_DATA');
-      }
+    const raiseAlarm = async ({ body }: { body: unknown }) => {
+      const input = parseLocal(PlayAlarmBody, body ?? {}, 'body');
       const message = {
         AlarmName: input.alarmName,
-        NewStateValue: state,
-        NewStateReason: typeof input.reason === 'string' ? input.reason : 'raised locally',
-        Trigger:
-          typeof input.releaseId === 'string' ? { Dimensions: [{ name: 'ReleaseId', value: input.releaseId }] } : {},
+        NewStateValue: input.state,
+        NewStateReason: input.reason ?? 'raised locally',
+        Trigger: input.releaseId ? { Dimensions: [{ name: 'ReleaseId', value: input.releaseId }] } : {},
       };
       await deliverAlarm(JSON.stringify(message));
       return { delivered: true, alarm: message };
@@ -274,22 +267,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       issuer,
       log: options.log,
       handlerFor: (route) => load(route) as Promise<Handler>,
+      // Who may call them is the permission table's word, as for every route of the stack.
       localRoutes: [
-        { method: 'POST', path: '/local/alarms', handle: raiseAlarm },
+        { method: 'POST', path: '/local/alarms', action: { kind: 'play-alarm' }, handle: raiseAlarm },
         {
           method: 'GET',
           path: '/local/alarms',
-          handle: async (query) => ({ items: cloudwatch.list({ releaseId: query.get('releaseId') ?? undefined }) }),
+          action: { kind: 'read' },
+          handle: async ({ query }) => ({ items: cloudwatch.list(parseLocal(AlarmsQuery, query, 'query')) }),
         },
         {
+          // The outbox shows contacts' addresses and numbers: readable by those who may manage contacts.
           method: 'GET',
           path: '/notifications',
-          handle: async (query) => ({
-            items: await notifier.list({
-              releaseId: query.get('releaseId') ?? undefined,
-              limit: Number(query.get('limit') ?? 100) || 100,
-            }),
-          }),
+          action: { kind: 'manage-contacts' },
+          handle: async ({ query }) => ({ items: await notifier.list(parseLocal(OutboxQuery, query, 'query')) }),
         },
       ],
     });

@@ -19,6 +19,38 @@ export interface PageQuery {
 }
 
 /**
+ * The most samples one batch holds: a batch is one TransactWriteItems (all or nothing), which takes at most 100
+ * actions.
+ */
+export const MAX_SAMPLES_PER_BATCH = 100;
+
+/** A sign-off as stored: the decision with its row's version (1 on the role's first decision). */
+export interface StoredSignoff extends Signoff {
+  readonly version: number;
+}
+
+/**
+ * Separation of duties under concurrency: whether a person stands for a role at a gate (one guard row per gate and
+ * person, docs/data-model.md). A claim holds only if the person stands for no role of the gate or for this one, so
+ * one person's concurrent sign-offs of two roles cannot both land.
+ */
+export interface SignerClaim {
+  readonly actorId: string;
+  readonly role: string;
+  /** True: the person now stands for `role`; false: no longer (a withdrawal, or another signer took the role). */
+  readonly stands: boolean;
+}
+
+/** One sign-off write: the new standing decision of a role, the version it was decided on, and its claims. */
+export interface SignoffChange {
+  readonly signoff: StoredSignoff;
+  /** The version of the role's row the decision was made on; 0: the role had no decision yet. */
+  readonly expectedVersion: number;
+  /** Empty when the template does not keep one person to one role of a gate, or the gate has one role. */
+  readonly claims: readonly SignerClaim[];
+}
+
+/**
  * Where releases live. Every write is conditional and atomic with its audit event; a write that loses against a
  * concurrent one, or finds another version than expected, throws StaleVersion and changes nothing.
  */
@@ -34,10 +66,11 @@ export interface ReleaseStore {
   /** Writes an item state if the stored item is still at `expectedVersion` (0: never written), with its event. */
   saveItem(releaseId: string, state: ItemState, expectedVersion: number, event: AuditEvent): Promise<void>;
   /**
-   * Writes a sign-off with its event, and the release's new revision and time (`release`, already revised), if the
-   * stored release is still at `expectedRevision`.
+   * Writes a sign-off with its event, if the role's row is still at `change.expectedVersion` (0: never written) and
+   * every signer claim of the change still holds. The header is not touched: sign-offs of different roles, item
+   * changes and metrics never conflict with one another.
    */
-  saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void>;
+  saveSignoff(releaseId: string, change: SignoffChange, event: AuditEvent): Promise<void>;
   /**
    * Writes a new version of the release header with its events, if the stored header is still at
    * `expectedRevision` (the workflow's transitions, cancellation, rollback requests).
@@ -52,7 +85,10 @@ export interface ReleaseStore {
   saveEscalationToken(releaseId: string, escalationId: string, taskToken: string): Promise<boolean>;
   /** The releases that named a CloudWatch alarm when they were created. */
   releasesForAlarm(alarmName: string): Promise<string[]>;
-  /** Keeps metric samples of a release (idempotent per sample: the same sample sent twice is kept once). */
+  /**
+   * Keeps a batch of metric samples whole or not at all (idempotent per sample: the same sample sent twice is kept
+   * once). More than MAX_SAMPLES_PER_BATCH distinct samples throws ValidationFailed on `samples`.
+   */
   saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void>;
   /** A release's metric samples taken in [from, to], oldest first. */
   listSamples(releaseId: string, range?: { readonly from?: string; readonly to?: string }): Promise<MetricSample[]>;

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { Actor } from '../core/auth/actor.ts';
 import type { FieldIssue } from '../core/errors.ts';
 import { ValidationFailed } from '../core/errors.ts';
+import { withRemainingTime } from '../core/release/context.ts';
 import { logger } from '../functions/logger.ts';
 import { actorOf } from './identity.ts';
 import { PayloadTooLarge, problemJson } from './problem.ts';
@@ -44,21 +45,100 @@ export interface RouteInput<B, Q, P> {
   readonly event: Event;
 }
 
-/** zod issues as field problems, named by their dotted path (an unknown key is named itself). */
-export function fieldIssues(error: z.ZodError, root: string): FieldIssue[] {
+/**
+ * zod issues as field problems, named by their dotted path (an unknown key is named itself). Given the schema, an
+ * unknown key close to a known one (a typo, another case) says which was meant.
+ */
+export function fieldIssues(error: z.ZodError, root: string, schema?: z.ZodType): FieldIssue[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+      const known = schema ? knownKeysAt(schema, issue.path) : [];
+      return issue.keys.map((key) => {
+        const meant = closestKey(key, known);
+        const message = meant ? `is not a known field; did you mean ${meant}?` : 'is not a known field';
+        return { field: [...path, key].join('.'), message };
+      });
     }
     return [{ field: path.length > 0 ? path.join('.') : root, message: issue.message }];
   });
 }
 
+/** The zod 4 internals this needs to walk a schema: its type, and what it wraps or holds. */
+interface SchemaDef {
+  readonly type?: string;
+  readonly shape?: Readonly<Record<string, z.ZodType>>;
+  readonly innerType?: z.ZodType;
+  readonly element?: z.ZodType;
+  readonly in?: z.ZodType;
+  readonly options?: readonly z.ZodType[];
+  readonly left?: z.ZodType;
+  readonly right?: z.ZodType;
+}
+
+const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+
+/** The object schemas a value at `path` could have been checked against (wrappers, pipes, unions looked through). */
+function objectsAt(schema: z.ZodType, path: readonly PropertyKey[], depth = 0): z.ZodType[] {
+  if (depth > 32) return [];
+  const def = defOf(schema);
+  const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  if (inner) return objectsAt(inner, path, depth + 1);
+  if (def.type === 'union' && def.options) return def.options.flatMap((option) => objectsAt(option, path, depth + 1));
+  if (def.type === 'intersection' && def.left && def.right) {
+    return [...objectsAt(def.left, path, depth + 1), ...objectsAt(def.right, path, depth + 1)];
+  }
+  const [head, ...rest] = path;
+  if (head === undefined) return def.type === 'object' ? [schema] : [];
+  if (def.type === 'object' && def.shape && typeof head === 'string') {
+    const child = def.shape[head];
+    return child ? objectsAt(child, rest, depth + 1) : [];
+  }
+  if (def.type === 'array' && def.element && typeof head === 'number') return objectsAt(def.element, rest, depth + 1);
+  return [];
+}
+
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  return [...new Set(objectsAt(schema, path).flatMap((object) => Object.keys(defOf(object).shape ?? {})))];
+}
+
+/** Edit distance counting a swap of neighbours as one edit (optimal string alignment), or max + 1 beyond `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((rows[i - 1]?.[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (rows[i - 1]?.[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(best);
+    }
+    rows.push(row);
+  }
+  return Math.min(rows[a.length]?.[b.length] ?? max + 1, max + 1);
+}
+
+/** The known key a mistyped one most likely meant: the same but for case, or at most two edits away. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const sameButCase = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+  if (sameButCase) return sameButCase;
+  // The shorter the key, the fewer edits make a guess worth making: two letters are two edits from any short key.
+  const max = key.length >= 5 ? 2 : key.length >= 3 ? 1 : 0;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase(), max);
+    if (distance <= max && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, root: string): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationFailed(fieldIssues(result.error, root));
+  if (!result.success) throw new ValidationFailed(fieldIssues(result.error, root, schema));
   return result.data;
 }
 
@@ -113,9 +193,9 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
     .use(bodySizeGuard(schemas.raw?.maxBytes ?? MAX_BODY_BYTES));
   if (schemas.raw) stack.use(requireBody());
   else if (schemas.body) stack.use(requireBody()).use(httpJsonBodyParser());
-  return stack.handler(async (event) => {
+  return stack.handler(async (event, context) => {
     const actor = schemas.authenticated === false ? anonymous : actorOf(event);
-    return fn({
+    const input: RouteInput<B, Q, P> = {
       actor,
       body: parse(schemas.body, event.body, 'body'),
       query: parse(schemas.query, event.queryStringParameters ?? {}, 'query'),
@@ -123,7 +203,12 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       rawBody: schemas.raw ? textBody(event) : '',
       contentType: mediaType(event),
       event,
-    });
+    };
+    // The use cases' retry loop stops short of the function's timeout when it knows the time left.
+    return withRemainingTime(
+      () => context.getRemainingTimeInMillis(),
+      () => fn(input),
+    );
   });
 }
 

@@ -27,10 +27,20 @@ const claimString = (value: ClaimValue | undefined): string | undefined =>
 /** The calling actor; throws Unauthenticated when the request carries no verified identity. */
 export function actorOf(event: APIGatewayProxyEventV2): Actor {
   const authorizer = (event.requestContext as { authorizer?: JwtAuthorizerContext }).authorizer;
-  const claims = authorizer?.jwt?.claims;
+  return actorFromClaims(authorizer?.jwt?.claims, authorizer?.jwt?.scopes);
+}
+
+/**
+ * The actor of verified claims, as the JWT authorizer hands them on (the local gateway's own routes call this
+ * with the claims it verified); throws Unauthenticated when there are none.
+ */
+export function actorFromClaims(
+  claims: Readonly<Record<string, ClaimValue>> | undefined,
+  authorizerScopes?: readonly string[] | null,
+): Actor {
   const sub = claimString(claims?.sub);
   if (!claims || !sub) throw new Unauthenticated('sign in: this request carries no valid bearer token');
-  const scopes = authorizer?.jwt?.scopes?.length ? [...(authorizer.jwt.scopes ?? [])] : claimList(claims.scope);
+  const scopes = authorizerScopes?.length ? [...authorizerScopes] : claimList(claims.scope);
   const username = claimString(claims.username);
   const clientId = claimString(claims.client_id);
   // A client-credentials token names no user: its subject is the app client itself.

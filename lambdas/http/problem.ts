@@ -43,9 +43,20 @@ const TITLES: Readonly<Record<number, string>> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * A domain error that asks the caller to come back (the use case ran out of time for another attempt): it carries
+ * `retryAfterSeconds`, answered as 503 with Retry-After. Read structurally, so this module imports no use case.
+ */
+const retryAfterOf = (error: DomainError): number | undefined => {
+  const seconds = (error as { readonly retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : undefined;
 };
 
 function statusOf(error: DomainError): number {
+  if (retryAfterOf(error) !== undefined) return 503;
   if (error instanceof ValidationFailed) return 400;
   if (error instanceof Unauthenticated) return 401;
   if (error instanceof Forbidden) return 403;
@@ -85,27 +96,36 @@ function asDomainError(error: unknown): DomainError | undefined {
   return undefined;
 }
 
-export function problemResponse(status: number, problem: Omit<Problem, 'status' | 'title'>): APIGatewayProxyResultV2 {
+export function problemResponse(
+  status: number,
+  problem: Omit<Problem, 'status' | 'title'>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResultV2 {
   return {
     statusCode: status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
     // The RFC 9457 members come last: no extension member can overwrite them.
     body: JSON.stringify({ ...problem, title: TITLES[status] ?? 'Error', status }),
   };
 }
 
+/** The problem response of a domain error (or of middy's own HTTP errors); undefined for anything else, a bug. */
+export function domainProblem(error: unknown, instance: string): APIGatewayProxyResultV2 | undefined {
+  const domain = asDomainError(error);
+  if (!domain) return undefined;
+  const retryAfter = retryAfterOf(domain);
+  return problemResponse(
+    statusOf(domain),
+    { type: `/problems/${domain.code}`, detail: domain.message, instance, ...domain.extensions },
+    retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+  );
+}
+
 /** Maps an error to its problem response; unknown errors are logged with the request id and answered blandly. */
 export function toProblem(error: unknown, event: APIGatewayProxyEventV2, context: Context): APIGatewayProxyResultV2 {
-  const domain = asDomainError(error);
   const instance = event.rawPath;
-  if (domain) {
-    return problemResponse(statusOf(domain), {
-      type: `/problems/${domain.code}`,
-      detail: domain.message,
-      instance,
-      ...domain.extensions,
-    });
-  }
+  const known = domainProblem(error, instance);
+  if (known) return known;
   const requestId = event.requestContext?.requestId ?? context.awsRequestId;
   logger.error('unhandled error', { error: error instanceof Error ? error : String(error), requestId });
   return problemResponse(500, {

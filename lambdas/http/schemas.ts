@@ -1,6 +1,7 @@
 // Input schemas of the HTTP API: strict (unknown fields are errors) and bounded (every string and array has a limit).
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '../core/notify/notification.ts';
+import { MAX_SAMPLES_PER_BATCH } from '../core/ports.ts';
 import { ITEM_STATUSES, RELEASE_STATUSES } from '../core/release/status.ts';
 import { MetricUnit } from '../core/template/template.ts';
 
@@ -48,7 +49,13 @@ export const CreateReleaseBody = z.strictObject({
         .string()
         .min(1)
         .max(255)
-        .regex(/^[^\p{Cc}]+$/u, 'must be a CloudWatch alarm name'),
+        .regex(/^[^\p{Cc}]+$/u, 'must be a CloudWatch alarm name')
+        // Shipgate's own alarms (`<stack>.rollback-…` of other releases, `<stack>.health-…` of the service) are not a
+        // release's to watch: naming one would roll a release back whenever Shipgate itself degrades.
+        .refine((name) => !/^[A-Za-z][A-Za-z0-9-]*\.(rollback|health)-/.test(name), {
+          message:
+            "is one of Shipgate's own alarms (<stack>.rollback-… or <stack>.health-…); name your service's alarms",
+        }),
     )
     .max(20)
     .optional(),
@@ -139,7 +146,11 @@ export const MetricsBody = z.strictObject({
       }),
     )
     .min(1)
-    .max(1000),
+    // A batch is stored whole or not at all, in one DynamoDB transaction, which takes at most 100 rows.
+    .max(
+      MAX_SAMPLES_PER_BATCH,
+      `at most ${MAX_SAMPLES_PER_BATCH} samples per request: a batch is stored whole or not at all; send more in several requests`,
+    ),
 });
 
 /** The largest checklist or template document POST /templates takes, in bytes (2 MiB). */

@@ -2,12 +2,14 @@
 // function's ARN substituted for ${WorkflowFunctionArn}; the local runtime runs the same object in
 // aws-local-stepfunctions with a local name substituted. The loop is "decide, wait, decide": every decision
 // (which phase, step or window is next, what a timeout or rollback means) is made by lambdas/core/workflow/workflow.ts.
+// A task failure that outlives its retries is recorded on the release (resilience.ts) before the execution fails.
 
 /** The placeholder CDK's definitionSubstitutions and the local runtime replace with the workflow function. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation definition substitution, not a JS template
 export const WORKFLOW_FUNCTION_PLACEHOLDER = '${WorkflowFunctionArn}';
 
 import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED } from '../core/workflow/workflow.ts';
+import { catchRest, failureStates, retriers, TASK_TIMEOUT_SECONDS } from './resilience.ts';
 
 /** Error names the API sends as task failures; the definition catches them into the rollback states. */
 export { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED };
@@ -17,17 +19,6 @@ export interface WorkflowInput {
   readonly releaseId: string;
   readonly resume?: boolean;
 }
-
-const lambdaErrors = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
-const retryLambda = [
-  { ErrorEquals: lambdaErrors, IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' },
-];
 
 /** The outcome passed to the next decision, built from what ended the wait. */
 const outcome = (kind: string, extra: Record<string, string> = {}) => ({
@@ -69,9 +60,11 @@ export function workflowDefinition(functionArn: string = WORKFLOW_FUNCTION_PLACE
             'executionId.$': '$$.Execution.Id',
           },
         },
+        TimeoutSeconds: TASK_TIMEOUT_SECONDS,
         ResultSelector: { 'next.$': '$.Payload' },
         ResultPath: '$.decision',
-        Retry: retryLambda,
+        Retry: retriers({ timeoutIsTransient: true }),
+        Catch: [catchRest('Decide')],
         Next: 'Route',
       },
       Route: {
@@ -99,11 +92,13 @@ export function workflowDefinition(functionArn: string = WORKFLOW_FUNCTION_PLACE
         },
         TimeoutSecondsPath: '$.decision.next.timeoutSeconds',
         ResultPath: null,
-        Retry: retryLambda,
+        // Its timeout is its meaning (a window passed, a gate is overdue): never retried, always caught below.
+        Retry: retriers({ timeoutIsTransient: false }),
         Catch: [
           { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' },
           { ErrorEquals: [ROLLBACK_TRIGGERED], ResultPath: '$.error', Next: 'RollbackTriggered' },
           { ErrorEquals: [ROLLBACK_STEP_FAILED], ResultPath: '$.error', Next: 'RollbackStepFailed' },
+          catchRest('Await'),
         ],
         Next: 'Satisfied',
       },
@@ -125,6 +120,7 @@ export function workflowDefinition(functionArn: string = WORKFLOW_FUNCTION_PLACE
       },
       RollbackFailed: { Type: 'Fail', Error: 'RollbackFailed', Cause: 'A rollback procedure step failed' },
       Ended: { Type: 'Succeed' },
+      ...failureStates(['Decide', 'Await'], functionArn, { 'releaseId.$': '$.releaseId' }),
     },
   };
 }

@@ -1,7 +1,9 @@
 // The one definition of the escalation state machine: page a level, wait for an acknowledgement as long as the
 // template's interval, page the next level on timeout, stop when someone acknowledges or the chain is exhausted.
-// Like the release workflow, it only loops; lambdas/core/workflow/escalation.ts decides what each step means.
+// Like the release workflow, it only loops; lambdas/core/workflow/escalation.ts decides what each step means. A task
+// failure that outlives its retries is recorded on the release and ends the escalation: it never pages in a loop.
 import { ROLLBACK_TRIGGERED } from '../core/workflow/workflow.ts';
+import { catchRest, failureStates, retriers, TASK_TIMEOUT_SECONDS } from './resilience.ts';
 
 /** The placeholder CDK's definitionSubstitutions and the local runtime replace with the escalation function. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation definition substitution, not a JS template
@@ -12,21 +14,6 @@ export interface EscalationInput {
   readonly releaseId: string;
   readonly escalationId: string;
 }
-
-const retryLambda = [
-  {
-    ErrorEquals: [
-      'Lambda.ServiceException',
-      'Lambda.AWSLambdaException',
-      'Lambda.SdkClientException',
-      'Lambda.TooManyRequestsException',
-    ],
-    IntervalSeconds: 1,
-    MaxAttempts: 6,
-    BackoffRate: 2,
-    JitterStrategy: 'FULL',
-  },
-];
 
 export function escalationDefinition(functionArn: string = ESCALATION_FUNCTION_PLACEHOLDER) {
   const step = (kind: string) => ({
@@ -52,9 +39,11 @@ export function escalationDefinition(functionArn: string = ESCALATION_FUNCTION_P
             'outcome.$': '$.outcome',
           },
         },
+        TimeoutSeconds: TASK_TIMEOUT_SECONDS,
         ResultSelector: { 'next.$': '$.Payload' },
         ResultPath: '$.paged',
-        Retry: retryLambda,
+        Retry: retriers({ timeoutIsTransient: true }),
+        Catch: [catchRest('Page')],
         Next: 'Route',
       },
       Route: {
@@ -77,17 +66,23 @@ export function escalationDefinition(functionArn: string = ESCALATION_FUNCTION_P
         },
         TimeoutSecondsPath: '$.paged.next.timeoutSeconds',
         ResultPath: null,
-        Retry: retryLambda,
+        // Its timeout means nobody acknowledged in time (page the next level): never retried, always caught below.
+        Retry: retriers({ timeoutIsTransient: false }),
         Catch: [
           { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Unacknowledged' },
           // Not used by the API today; listed so a misrouted rollback failure ends the escalation cleanly.
           { ErrorEquals: [ROLLBACK_TRIGGERED], ResultPath: '$.error', Next: 'Acknowledged' },
+          catchRest('AwaitAcknowledgement'),
         ],
         Next: 'Acknowledged',
       },
       Unacknowledged: { Type: 'Pass', Parameters: step('timeout'), Next: 'Page' },
       Acknowledged: { Type: 'Pass', Parameters: step('acknowledged'), Next: 'Page' },
       Ended: { Type: 'Succeed' },
+      ...failureStates(['Page', 'AwaitAcknowledgement'], functionArn, {
+        'releaseId.$': '$.releaseId',
+        'escalationId.$': '$.escalationId',
+      }),
     },
   };
 }

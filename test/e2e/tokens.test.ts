@@ -10,7 +10,7 @@ import type { JWK, JWTPayload } from 'jose';
 import { importJWK, SignJWT } from 'jose';
 import type { RouteDef } from '../../lambdas/functions/catalog.ts';
 import { routes } from '../../lambdas/functions/catalog.ts';
-import type { LocalIssuer } from '../../local/issuer.ts';
+import type { LocalIssuer, TokenRejection } from '../../local/issuer.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
 import {
   api,
@@ -98,7 +98,7 @@ describe('bearer tokens at the local gateway', () => {
   const authenticated = routes.filter((route) => route.authenticated);
 
   /** Sends the raw Authorization header to every authenticated route; each must be the authorizer's 401. */
-  async function assertRejectedEverywhere(authorization: string | undefined, reason: string, what: string) {
+  async function assertRejectedEverywhere(authorization: string | undefined, reason: TokenRejection, what: string) {
     const responses = await Promise.all(
       authenticated.map(async (route) => {
         const { path, body } = requestOf(route);

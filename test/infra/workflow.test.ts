@@ -44,8 +44,19 @@ interface TaskState {
   readonly Resource?: string;
   readonly Parameters?: { readonly FunctionName?: unknown };
   readonly TimeoutSecondsPath?: string;
-  readonly Retry?: readonly { readonly ErrorEquals: readonly string[] }[];
+  readonly TimeoutSeconds?: number;
+  readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string }[];
+}
+
+/** A retrier as these tests read it. */
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly BackoffRate?: number;
+  readonly MaxAttempts?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: string;
 }
 
 /** The workflow function's ARN as a deployed stack would substitute it. */
@@ -59,6 +70,51 @@ const lambdaServiceErrors = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/**
+ * Every Task of the definition retries the Lambda service errors and throttling with exponential backoff and full
+ * jitter, in the limits AWS accepts (asl-validator does not check MaxDelaySeconds or JitterStrategy); only the
+ * `waits`, whose timeout is their meaning, leave States.Timeout to their Catch.
+ */
+const assertRetries = (definition: unknown, waits: readonly string[]): void => {
+  for (const [name, task] of Object.entries(tasksOf(definition))) {
+    const retriers = task.Retry ?? [];
+    const retried = retriers.flatMap((retry) => retry.ErrorEquals);
+    for (const error of [...lambdaServiceErrors, 'ProvisionedThroughputExceededException', 'ThrottlingException']) {
+      assert.ok(retried.includes(error), `${name} retries ${error}`);
+    }
+    assert.equal(retried.includes('States.Timeout'), !waits.includes(name), `${name}: States.Timeout retried`);
+    assert.equal(new Set(retried).size, retried.length, `${name}: each error has one retrier`);
+    assert.ok(!retried.includes('States.ALL') && !retried.includes('States.TaskFailed'), `${name}: no catch-all retry`);
+    for (const retry of retriers) {
+      assert.equal(retry.JitterStrategy, 'FULL', name);
+      assert.ok(Number.isInteger(retry.IntervalSeconds) && (retry.IntervalSeconds ?? 0) >= 1, name);
+      assert.ok((retry.BackoffRate ?? 0) > 1, name);
+      assert.ok(Number.isInteger(retry.MaxAttempts) && (retry.MaxAttempts ?? 0) >= 1, name);
+      assert.ok(Number.isInteger(retry.MaxDelaySeconds) && (retry.MaxDelaySeconds ?? 0) >= 1, name);
+    }
+    if (!waits.includes(name)) assert.ok((task.TimeoutSeconds ?? 0) > 30, `${name} times out after its function`);
+  }
+};
+
+/**
+ * Every Task but RecordFailure catches what its retries leave, last (after its specific catches), into a state
+ * that leads to RecordFailure; RecordFailure ends in a Fail state either way.
+ */
+const assertFailuresRecorded = (definition: unknown): void => {
+  const { States } = definition as { States: Record<string, { Type: string; Next?: string }> };
+  for (const [name, task] of Object.entries(tasksOf(definition))) {
+    const catches = task.Catch ?? [];
+    const last = catches.at(-1);
+    assert.deepEqual(last?.ErrorEquals, ['States.ALL'], `${name} catches the rest last`);
+    if (name === 'RecordFailure') {
+      assert.equal(States[last?.Next ?? '']?.Type, 'Fail');
+      assert.equal(States[(task as { Next?: string }).Next ?? '']?.Type, 'Fail');
+      continue;
+    }
+    assert.equal(States[last?.Next ?? '']?.Next, 'RecordFailure', `${name} records its failure`);
+  }
+};
 
 let stack: ShipgateStack;
 let template: Template;
@@ -246,7 +302,7 @@ describe('state machine', () => {
 
   test('every Task invokes the workflow function through the Lambda integration', () => {
     const tasks = tasksOf(renderDefinition(functionArn));
-    assert.deepEqual(Object.keys(tasks).sort(), ['Await', 'Decide']);
+    assert.deepEqual(Object.keys(tasks).sort(), ['Await', 'Decide', 'RecordFailure']);
     assert.equal(tasks.Decide?.Resource, 'arn:aws:states:::lambda:invoke');
     assert.equal(tasks.Await?.Resource, 'arn:aws:states:::lambda:invoke.waitForTaskToken');
     for (const [name, task] of Object.entries(tasks)) {
@@ -254,12 +310,12 @@ describe('state machine', () => {
     }
   });
 
-  test('Decide and Await retry the Lambda service errors', () => {
-    const definition = renderDefinition(functionArn);
-    for (const name of ['Decide', 'Await']) {
-      const retried = (taskOf(definition, name).Retry ?? []).flatMap((retry) => retry.ErrorEquals);
-      for (const error of lambdaServiceErrors) assert.ok(retried.includes(error), `${name} retries ${error}`);
-    }
+  test('every Task retries transient errors with backoff and jitter; only Await leaves States.Timeout alone', () => {
+    assertRetries(renderDefinition(functionArn), ['Await']);
+  });
+
+  test('every Task catches what its retries leave into RecordFailure, which ends in a Fail state', () => {
+    assertFailuresRecorded(renderDefinition(functionArn));
   });
 
   test('Await times out by a path and catches the timeout and both rollback errors into existing states', () => {
@@ -273,6 +329,11 @@ describe('state machine', () => {
       assert.ok(handler, `Await catches ${error}`);
       assert.ok(handler.Next in States, `${error} goes to ${handler.Next}`);
     }
+    // The specific catches come first, in their order, and the catch-all after them.
+    assert.deepEqual(
+      catches.map((c) => c.Next),
+      ['TimedOut', 'RollbackTriggered', 'RollbackStepFailed', 'AwaitFailed'],
+    );
   });
 });
 
@@ -355,7 +416,7 @@ describe('escalation state machine', () => {
 
   test('every Task invokes the escalation function through the Lambda integration', () => {
     const tasks = tasksOf(renderDefinition(escalationFunctionArn, escalation));
-    assert.deepEqual(Object.keys(tasks).sort(), ['AwaitAcknowledgement', 'Page']);
+    assert.deepEqual(Object.keys(tasks).sort(), ['AwaitAcknowledgement', 'Page', 'RecordFailure']);
     assert.equal(tasks.Page?.Resource, 'arn:aws:states:::lambda:invoke');
     assert.equal(tasks.AwaitAcknowledgement?.Resource, 'arn:aws:states:::lambda:invoke.waitForTaskToken');
     for (const [name, task] of Object.entries(tasks)) {
@@ -363,12 +424,12 @@ describe('escalation state machine', () => {
     }
   });
 
-  test('Page and AwaitAcknowledgement retry the Lambda service errors', () => {
-    const definition = renderDefinition(escalationFunctionArn, escalation);
-    for (const name of ['Page', 'AwaitAcknowledgement']) {
-      const retried = (taskOf(definition, name).Retry ?? []).flatMap((retry) => retry.ErrorEquals);
-      for (const error of lambdaServiceErrors) assert.ok(retried.includes(error), `${name} retries ${error}`);
-    }
+  test('every Task retries transient errors; only AwaitAcknowledgement leaves States.Timeout alone', () => {
+    assertRetries(renderDefinition(escalationFunctionArn, escalation), ['AwaitAcknowledgement']);
+  });
+
+  test('every Task catches what its retries leave into RecordFailure: an escalation never loops on a failure', () => {
+    assertFailuresRecorded(renderDefinition(escalationFunctionArn, escalation));
   });
 
   test('AwaitAcknowledgement times out by a path and catches the timeout into an existing state', () => {
@@ -379,6 +440,10 @@ describe('escalation state machine', () => {
     const handler = (wait.Catch ?? []).find((c) => c.ErrorEquals.includes('States.Timeout'));
     assert.ok(handler, 'AwaitAcknowledgement catches States.Timeout');
     assert.ok(handler.Next in States, `States.Timeout goes to ${handler.Next}`);
+    assert.deepEqual(
+      (wait.Catch ?? []).map((c) => c.Next),
+      ['Unacknowledged', 'Acknowledged', 'AwaitAcknowledgementFailed'],
+    );
   });
 
   test('its role is assumed by Step Functions only and carries no managed policy', () => {

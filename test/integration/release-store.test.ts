@@ -9,6 +9,7 @@ import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
 import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
+import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import { createRelease, getRelease, listEvents, listReleases } from '../../lambdas/core/release/release-use-cases.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
 import { ensureTables } from '../../local/tables.ts';
@@ -114,7 +115,9 @@ describe('DynamoDB release store', () => {
     assert.equal(agg?.items.get('changelog')?.status, 'done');
     assert.equal(agg?.signoffs.get('pre-release#qa-lead')?.decision, 'approve');
     assert.equal(agg?.template.id, 'test-template');
-    assert.equal(agg?.release.revision, 2);
+    // A sign-off is a row of its own: the header keeps the revision it was created at.
+    assert.equal(agg?.release.revision, 1);
+    assert.equal(agg?.signoffs.get('pre-release#qa-lead')?.by.id, 'quinn');
   });
 
   it('lists releases of a status newest first, page by page with an opaque cursor', async () => {
@@ -164,32 +167,52 @@ describe('DynamoDB release store', () => {
     assert.equal((await store.load(id))?.items.has('changelog'), false);
   });
 
-  it('refuses a sign-off against a stale revision and writes nothing', async () => {
+  it('refuses a sign-off against a stale version of its row, and a claim another role holds, writing nothing', async () => {
     const { id } = await createRelease(service, rita, { templateId: 'test-template', name: 'stale', version: '1' });
-    const agg = await store.load(id);
-    assert.ok(agg);
-    const signoff = {
-      gate: 'pre-release',
-      role: 'qa-lead',
-      decision: 'approve' as const,
-      by: { id: 'q', name: 'q', kind: 'user' as const },
-      at: 'now',
-    };
-    const event = {
-      id: 'e-stale',
+    const by = { id: 'q', name: 'q', kind: 'user' as const };
+    const signoff = { gate: 'pre-release', role: 'qa-lead', decision: 'approve' as const, by, at: 'now' };
+    const event = (n: number) => ({
+      id: `e-stale-${n}`,
       releaseId: id,
       type: 'signoff.recorded' as const,
       at: 'now',
-      actor: signoff.by,
+      actor: by,
       data: {},
-    };
+    });
     const before = (await store.listEvents(id, { limit: 10 })).items.length;
-    await assert.rejects(store.saveSignoff({ ...agg.release, revision: 8 }, 7, signoff, event), StaleVersion);
+    // Decided on version 3 of a row that was never written.
+    await assert.rejects(
+      store.saveSignoff(id, { signoff: { ...signoff, version: 4 }, expectedVersion: 3, claims: [] }, event(1)),
+      StaleVersion,
+    );
+    // q stands for security-lead at this gate: a claim on qa-lead is refused, and the row stays unwritten.
+    await store.saveSignoff(
+      id,
+      {
+        signoff: { ...signoff, role: 'security-lead', version: 1 },
+        expectedVersion: 0,
+        claims: [{ actorId: 'q', role: 'security-lead', stands: true }],
+      },
+      event(2),
+    );
+    await assert.rejects(
+      store.saveSignoff(
+        id,
+        {
+          signoff: { ...signoff, version: 1 },
+          expectedVersion: 0,
+          claims: [{ actorId: 'q', role: 'qa-lead', stands: true }],
+        },
+        event(3),
+      ),
+      StaleVersion,
+    );
     const after = await store.load(id);
-    assert.equal(after?.signoffs.size, 0);
+    assert.deepEqual([...(after?.signoffs.keys() ?? [])], ['pre-release#security-lead']);
+    assert.equal(signoffVersion(after?.signoffs.get('pre-release#security-lead')), 1);
     assert.equal(after?.release.revision, 1);
     const events = await store.listEvents(id, { limit: 10 });
-    assert.equal(events.items.length, before);
+    assert.equal(events.items.length, before + 1);
   });
 
   it('keeps a task token only for the wait the release is in, and no header write loses it', async () => {
@@ -251,7 +274,7 @@ describe('DynamoDB release store', () => {
     const view = await getRelease(service, rita, id);
     assert.equal(view.phases[0]?.progress.byStatus.done, 50);
     assert.deepEqual(view.waitingFor?.missingSignoffs, []);
-    assert.equal(view.revision, 21);
+    assert.equal(view.revision, 1, 'no sign-off touched the header');
     const events: string[] = [];
     let cursor: string | undefined;
     do {

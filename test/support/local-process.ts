@@ -4,6 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { REJECTION_DESCRIPTIONS } from '../../local/gateway.ts';
+import type { TokenRejection } from '../../local/issuer.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -120,14 +122,25 @@ export function assertGatewayAnswer(response: ApiResponse, status: 401 | 404 | 4
   assert.equal(typeof response.body.message, 'string', seen);
 }
 
-/** Asserts the JWT authorizer's 401: `{"message":"Unauthorized"}` with a Bearer challenge naming the reason. */
-export function assertUnauthorized(response: ApiResponse, context = '', reason?: string): void {
+/**
+ * Asserts the JWT authorizer's 401: `{"message":"Unauthorized"}` with a Bearer challenge that says why, in the
+ * authorizer's words (`error_description="the token has expired"` for the reason `expired`).
+ */
+export function assertUnauthorized(response: ApiResponse, context = '', reason?: TokenRejection): void {
   assertGatewayAnswer(response, 401, context);
   assert.equal(response.body.message, 'Unauthorized', where(context));
   const challenge = response.headers.get('www-authenticate') ?? '';
-  assert.match(challenge, /^Bearer error="invalid_token"/, `${where(context)}www-authenticate: ${challenge}`);
+  assert.match(
+    challenge,
+    /^Bearer scope="" error="invalid_token" error_description="[^"]+"$/,
+    `${where(context)}www-authenticate: ${challenge}`,
+  );
   if (reason !== undefined) {
-    assert.ok(challenge.includes(`error_description="${reason}"`), `${where(context)}${challenge} names ${reason}`);
+    const description = REJECTION_DESCRIPTIONS[reason];
+    assert.ok(
+      challenge.includes(`error_description="${description}"`),
+      `${where(context)}${challenge} says ${description}`,
+    );
   }
 }
 

@@ -1,7 +1,14 @@
 // An in-memory ReleaseStore with the same conditional, all-or-nothing semantics as the DynamoDB one, for unit tests.
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
 import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
-import type { Page, PageQuery, ReleaseStore } from '../../lambdas/core/ports.ts';
+import {
+  MAX_SAMPLES_PER_BATCH,
+  type Page,
+  type PageQuery,
+  type ReleaseStore,
+  type SignoffChange,
+} from '../../lambdas/core/ports.ts';
+import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from '../../lambdas/core/release/release.ts';
 import { signoffKey } from '../../lambdas/core/release/release.ts';
 import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
@@ -15,6 +22,8 @@ interface Stored {
   template: Template;
   items: Map<string, ItemState>;
   signoffs: Map<string, Signoff>;
+  /** The role each person stands for at a gate (`${gate}#${actorId}`), as the DynamoDB store's guard rows hold. */
+  signers: Map<string, string | undefined>;
   events: AuditEvent[];
 }
 
@@ -33,6 +42,7 @@ export class MemoryReleaseStore implements ReleaseStore {
       template: clone(template),
       items: new Map(),
       signoffs: new Map(),
+      signers: new Map(),
       events: events.map(clone),
     });
   }
@@ -72,12 +82,20 @@ export class MemoryReleaseStore implements ReleaseStore {
     stored.events.push(clone(event));
   }
 
-  async saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void> {
+  async saveSignoff(releaseId: string, change: SignoffChange, event: AuditEvent): Promise<void> {
     await this.beforeWrite?.();
-    const stored = this.#stored(release.id);
-    if (stored.release.revision !== expectedRevision) throw new StaleVersion('release changed');
-    stored.release = { ...stored.release, revision: release.revision, updatedAt: release.updatedAt };
-    stored.signoffs.set(signoffKey(signoff.gate, signoff.role), clone(signoff));
+    const stored = this.#stored(releaseId);
+    const { signoff } = change;
+    const key = signoffKey(signoff.gate, signoff.role);
+    if (signoffVersion(stored.signoffs.get(key)) !== change.expectedVersion) throw new StaleVersion('sign-off changed');
+    const claimKey = (actorId: string) => `${signoff.gate}#${actorId}`;
+    for (const claim of change.claims) {
+      const held = stored.signers.get(claimKey(claim.actorId));
+      if (held !== undefined && held !== claim.role) throw new StaleVersion('signer stands for another role');
+    }
+    for (const claim of change.claims)
+      stored.signers.set(claimKey(claim.actorId), claim.stands ? claim.role : undefined);
+    stored.signoffs.set(key, clone(signoff));
     stored.events.push(clone(event));
   }
 
@@ -112,7 +130,13 @@ export class MemoryReleaseStore implements ReleaseStore {
 
   async saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void> {
     const stored = this.#stored(releaseId);
-    stored.samples = [...(stored.samples ?? []), ...samples.map(clone)];
+    // Keyed as the DynamoDB rows are, so a sample sent twice is kept once.
+    const key = (sample: MetricSample) => `${sample.at}#${sample.name}#${sample.value}`;
+    const batch = new Map(samples.map((sample) => [key(sample), clone(sample)]));
+    if (batch.size > MAX_SAMPLES_PER_BATCH) throw ValidationFailed.field('samples', 'holds too many samples');
+    const kept = new Map((stored.samples ?? []).map((sample) => [key(sample), sample]));
+    for (const [at, sample] of batch) kept.set(at, sample);
+    stored.samples = [...kept.values()];
   }
 
   async listSamples(releaseId: string, range: { from?: string; to?: string } = {}): Promise<MetricSample[]> {

@@ -1,5 +1,6 @@
 // The real state machine definition on the local engine, driving the real releases service over an in-memory
-// store: the whole workflow without DynamoDB or HTTP, for fast tests of the transitions.
+// store: the whole workflow without DynamoDB or HTTP, for fast tests of the transitions. Faults can be injected
+// into the task functions, and retry delays are shortened so a retried task takes milliseconds.
 
 import type { WorkflowEngine } from '../../lambdas/core/ports.ts';
 import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
@@ -66,24 +67,60 @@ export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalW
   };
 }
 
-export function workflowHarness(templates: readonly Template[], options: { timeScale?: number } = {}) {
+/** Runs before a task function: throwing here fails that invocation as the function would. */
+export type TaskFault = (payload: unknown) => void;
+
+/**
+ * The definition with every retrier's delays divided by `scale`: the same retriers, errors, attempts, backoff and
+ * jitter, in milliseconds instead of seconds (the engine waits retry delays in real time).
+ */
+export function withScaledRetries<T>(definition: T, scale: number): T {
+  const copy = structuredClone(definition);
+  const states = (copy as { States?: Record<string, { Retry?: Record<string, unknown>[] }> }).States ?? {};
+  for (const state of Object.values(states)) {
+    for (const retrier of state.Retry ?? []) {
+      for (const key of ['IntervalSeconds', 'MaxDelaySeconds']) {
+        if (typeof retrier[key] === 'number') retrier[key] = retrier[key] / scale;
+      }
+    }
+  }
+  return copy;
+}
+
+export interface HarnessOptions {
+  readonly timeScale?: number;
+  /** How much shorter retry delays are than the definition's. @default 1000 */
+  readonly retryScale?: number;
+}
+
+export function workflowHarness(templates: readonly Template[], options: HarnessOptions = {}) {
   const store = new MemoryReleaseStore();
   const useCases: { current?: ReleaseContext } = {};
+  const faults: { workflow?: TaskFault | undefined; escalation?: TaskFault | undefined } = {};
+  const retryScale = options.retryScale ?? 1000;
   const engine = createLocalWorkflowEngine({
-    definition: workflowDefinition(FUNCTION),
+    definition: withScaledRetries(workflowDefinition(FUNCTION), retryScale),
     resolveHandler: (name) => {
       const current = useCases.current;
-      return name === FUNCTION && current ? (payload) => runWorkflowTask(current, payload) : undefined;
+      if (name !== FUNCTION || !current) return undefined;
+      return (payload) => {
+        faults.workflow?.(payload);
+        return runWorkflowTask(current, payload);
+      };
     },
     // Time is scaled once, by the core rules that compute every timeout.
     timeScale: 1,
   });
   const escalations = createLocalWorkflowEngine({
-    definition: escalationDefinition(ESCALATION_FUNCTION),
+    definition: withScaledRetries(escalationDefinition(ESCALATION_FUNCTION), retryScale),
     stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:shipgate-local-escalation',
     resolveHandler: (name) => {
       const current = useCases.current;
-      return name === ESCALATION_FUNCTION && current ? (payload) => runEscalationTask(current, payload) : undefined;
+      if (name !== ESCALATION_FUNCTION || !current) return undefined;
+      return (payload) => {
+        faults.escalation?.(payload);
+        return runEscalationTask(current, payload);
+      };
     },
     timeScale: 1,
   });
@@ -105,8 +142,11 @@ export function workflowHarness(templates: readonly Template[], options: { timeS
         escalations.close();
       },
       whenSettled: engine.whenSettled.bind(engine),
+      describe: engine.describeExecution.bind(engine),
     },
     escalations,
     service,
+    /** Set a fault to make the next invocations of a task function throw; unset it to fix the cause. */
+    faults,
   };
 }

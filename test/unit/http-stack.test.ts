@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { NotFound, RuleViolation, StaleVersion } from '../../lambdas/core/errors.ts';
-import { httpRoute, MAX_BODY_BYTES, ok } from '../../lambdas/http/api.ts';
+import { RetryLater } from '../../lambdas/core/release/context.ts';
+import { fieldIssues, httpRoute, MAX_BODY_BYTES, ok } from '../../lambdas/http/api.ts';
 import { actorOf, claimList } from '../../lambdas/http/identity.ts';
-import { MetricsBody, UpdateItemBody } from '../../lambdas/http/schemas.ts';
+import { CreateReleaseBody, MetricsBody, UpdateItemBody } from '../../lambdas/http/schemas.ts';
 
 const context = {
   awsRequestId: 'req-1',
@@ -124,6 +125,18 @@ describe('HTTP stack', () => {
     assert.doesNotMatch(text, /ECONNREFUSED|secret-table-name|stack/);
   });
 
+  it('answers a use case out of time for another attempt with 503 and Retry-After', async () => {
+    const failing = httpRoute({}, () => {
+      throw new RetryLater('no time is left for another attempt', 2);
+    });
+    const response = await call(failing, event());
+    assert.equal(response.status, 503);
+    assert.equal(response.headers['retry-after'], '2');
+    assert.equal(response.headers['content-type'], 'application/problem+json');
+    assert.equal(response.body.type, '/problems/retry-later');
+    assert.equal(response.body.title, 'Service Unavailable');
+  });
+
   it('validates query strings with the same field naming', async () => {
     const route = httpRoute({ query: z.strictObject({ limit: z.coerce.number().int().max(10) }) }, ({ query }) =>
       ok(query),
@@ -182,5 +195,68 @@ describe('identity from JWT authorizer claims', () => {
     assert.equal(actor.kind, 'machine');
     assert.deepEqual(actor.roles, []);
     assert.deepEqual(actor.scopes, ['shipgate/items.write']);
+  });
+});
+
+describe('unknown fields', () => {
+  /** The message of the issue naming `field` when `value` is parsed with `schema`. */
+  const messageFor = (schema: z.ZodType, value: unknown, field: string): string | undefined => {
+    const result = schema.safeParse(value);
+    assert.equal(result.success, false);
+    return fieldIssues(result.error as z.ZodError, 'body', schema).find((issue) => issue.field === field)?.message;
+  };
+  const release = { templateId: 'toolboxai-v1', name: 'x', version: '1' };
+
+  it('suggests the known field a misspelt or miscased key most likely meant', () => {
+    const { templateId: _, ...rest } = release;
+    assert.equal(
+      messageFor(CreateReleaseBody, { ...rest, templateid: 't' }, 'templateid'),
+      'is not a known field; did you mean templateId?',
+    );
+    assert.equal(
+      messageFor(CreateReleaseBody, { ...rest, tempalteId: 't' }, 'tempalteId'),
+      'is not a known field; did you mean templateId?',
+    );
+    assert.equal(
+      messageFor(CreateReleaseBody, { ...release, nmae: 'y' }, 'nmae'),
+      'is not a known field; did you mean name?',
+    );
+  });
+
+  it('finds the object at the issue path, through optional wrappers', () => {
+    assert.equal(
+      messageFor(UpdateItemBody, { status: 'done', evidence: { URL: 'https://ci/1' } }, 'evidence.URL'),
+      'is not a known field; did you mean url?',
+    );
+  });
+
+  it('guesses nothing for a key far from every known one, or without the schema', () => {
+    assert.equal(messageFor(CreateReleaseBody, { ...release, colour: 'red' }, 'colour'), 'is not a known field');
+    assert.equal(messageFor(CreateReleaseBody, { ...release, xy: 1 }, 'xy'), 'is not a known field');
+    const result = CreateReleaseBody.safeParse({ ...release, nmae: 'y' });
+    assert.equal(result.success, false);
+    assert.equal(fieldIssues(result.error as z.ZodError, 'body')[0]?.message, 'is not a known field');
+  });
+
+  it('says it in the 400 problem of a route', async () => {
+    const response = await call(echo, event({ body: JSON.stringify({ stauts: 'done', status: 'done' }) }));
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body.errors, [
+      { field: 'stauts', message: 'is not a known field; did you mean status?' },
+    ]);
+  });
+});
+
+describe('alarm names a release may watch', () => {
+  it("refuses Shipgate's own alarms, naming the entry, and takes a team's", () => {
+    const body = (alarmNames: string[]) => ({ templateId: 'toolboxai-v1', name: 'R', version: '1', alarmNames });
+    const refused = CreateReleaseBody.safeParse(body(['api-5xx', 'Shipgate.health-api-latency-p99']));
+    assert.equal(refused.success, false);
+    assert.deepEqual(
+      refused.error?.issues.map((issue) => issue.path.join('.')),
+      ['alarmNames.1'],
+    );
+    assert.equal(CreateReleaseBody.safeParse(body(['Shipgate-staging.rollback-01ABC-p95'])).success, false);
+    assert.equal(CreateReleaseBody.safeParse(body(['api-5xx', 'payments.latency'])).success, true);
   });
 });

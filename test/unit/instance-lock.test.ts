@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   acquireInstanceLock,
+  holderRuns,
   InstanceRunningError,
   pidFilePath,
+  procStat,
   updateInstanceLock,
 } from '../../local/instance-lock.ts';
 
@@ -133,6 +135,83 @@ describe('acquireInstanceLock', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  /**
+   * A zombie: `sh` starts `sleep 0` in the background and then becomes `sleep 30`, which never waits for it, so the
+   * exited child stays in the process table (state Z) until its parent ends.
+   */
+  async function withZombie(use: (pid: number) => Promise<void>): Promise<void> {
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = await new Promise<number>((resolvePid, reject) => {
+        parent.stdout?.once('data', (chunk: Buffer) => resolvePid(Number(chunk.toString().trim())));
+        parent.once('error', reject);
+      });
+      for (let tries = 0; tries < 100; tries++) {
+        const stat = procStat(pid);
+        if (stat !== 'gone' && stat?.state === 'Z') break;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      }
+      await use(pid);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }
+
+  const linux = process.platform === 'linux';
+
+  it('takes over a lock whose holder is a zombie (exited, not yet reaped)', { skip: !linux }, async () => {
+    await withZombie(async (pid) => {
+      const stat = procStat(pid);
+      assert.ok(stat !== 'gone' && stat?.state === 'Z', `pid ${pid} is a zombie: ${JSON.stringify(stat)}`);
+      const dataDir = freshDir();
+      await acquireInstanceLock(dataDir).then((lock) => lock.release());
+      await writeFile(pidFilePath(dataDir), JSON.stringify({ pid, port: 3000, startedAt: new Date().toISOString() }));
+      const lock = await acquireInstanceLock(dataDir);
+      try {
+        assert.equal((await readLock(dataDir)).pid, process.pid);
+      } finally {
+        await lock.release();
+      }
+    });
+  });
+
+  it('records its start time, and takes over a lock whose pid now belongs to another process', {
+    skip: !linux,
+  }, async () => {
+    const dataDir = freshDir();
+    const own = await acquireInstanceLock(dataDir);
+    const recorded = await readLock(dataDir);
+    await own.release();
+    const stat = procStat(process.pid);
+    assert.ok(stat !== 'gone' && stat !== undefined);
+    assert.equal(recorded.procStart, stat.startTime);
+
+    const other: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      assert.ok(other.pid);
+      // The pid is live, but the process holding the lock started at another time: the pid was reused.
+      const reused = { pid: other.pid, startedAt: '2020-01-01T00:00:00Z', procStart: '1' };
+      assert.equal(holderRuns(reused), false);
+      await writeFile(pidFilePath(dataDir), JSON.stringify(reused));
+      const lock = await acquireInstanceLock(dataDir);
+      try {
+        assert.equal((await readLock(dataDir)).pid, process.pid);
+      } finally {
+        await lock.release();
+      }
+      // With its real start time recorded, the same process is the holder.
+      const otherStat = procStat(other.pid);
+      assert.ok(otherStat !== 'gone' && otherStat !== undefined);
+      assert.equal(holderRuns({ ...reused, procStart: otherStat.startTime }), true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('says a pid without a /proc entry is gone', { skip: !linux }, async () => {
+    assert.equal(procStat(await deadPid()), 'gone');
   });
 
   it('takes over an unreadable lock file', async () => {

@@ -141,6 +141,14 @@ const ROWS: readonly { readonly event: AuditEvent; readonly agg: ReleaseAggregat
     event: event('release.completed', { at: '2026-11-27T10:30:00.000Z' }),
     agg: agg({ status: 'COMPLETED', currentPhase: 'follow-up' }),
   },
+  {
+    event: event('workflow.failed', {
+      error: 'TypeError',
+      cause: 'Cannot read properties of undefined',
+      state: 'Decide',
+    }),
+    agg: agg({ status: 'MONITORING', currentPhase: 'monitoring' }),
+  },
 ];
 
 const summary = (notifications: readonly Notification[]) =>
@@ -326,6 +334,46 @@ describe('which notifications an audit event causes', () => {
     );
   });
 
+  it('workflow.failed: to the release manager, critical once in production, with the resume call', () => {
+    const failed = event('workflow.failed', {
+      error: 'TypeError',
+      cause: "Cannot read properties of undefined (reading 'gate')",
+      state: 'Decide',
+    });
+    const before = notificationsFor(failed, agg(), { publicUrl: URL });
+    const during = notificationsFor(failed, agg({ status: 'MONITORING', currentPhase: 'monitoring' }));
+    assert.deepEqual(
+      [...before, ...during].map((n) => [n.id, n.type, n.severity, n.roles]),
+      [
+        [`${failed.id}.1`, 'workflow.failed', 'warning', ['release-manager']],
+        [`${failed.id}.1`, 'workflow.failed', 'critical', ['release-manager']],
+      ],
+    );
+    const [notice] = before;
+    assert.ok(notice);
+    assert.equal(notice.subject, '[Shipgate] ToolBoxAI 1.1.0: workflow failed, release stalled');
+    assert.match(notice.text.email, /stopped at Decide after retrying \(TypeError: Cannot read properties/);
+    assert.ok(notice.text.email.includes(`POST ${URL}/releases/${RELEASE_ID}/resume`));
+    assert.ok(notice.text.sms.length <= SMS_MAX_LENGTH);
+    // The whole summary and the call to action fit; the cause is cut to what is left.
+    assert.match(
+      notice.text.sms,
+      new RegExp(`release stalled\\. TypeError: .+ Resume: POST /releases/${RELEASE_ID}/resume$`),
+    );
+    // A failed escalation is always critical: nobody more is paged; the SMS points at the acknowledgement.
+    const paging = event('workflow.failed', {
+      error: 'Error',
+      cause: 'x'.repeat(300),
+      state: 'Page',
+      escalationId: 'e1',
+    });
+    const [page] = notificationsFor(paging, agg());
+    assert.equal(page?.severity, 'critical');
+    assert.equal(page?.subject, '[Shipgate] CRITICAL ToolBoxAI 1.1.0: escalation paging failed');
+    assert.ok((page?.text.sms.length ?? 0) <= SMS_MAX_LENGTH);
+    assert.match(page?.text.sms ?? '', /Ack: POST \/releases\/.+\/acknowledge$/);
+  });
+
   it('release.completed: completed to the release manager, announced to every role and stakeholders', () => {
     const completed = event('release.completed');
     assert.deepEqual(summary(notificationsFor(completed, agg({ status: 'COMPLETED' }))), [
@@ -400,7 +448,7 @@ describe('how notifications read', () => {
     }
     assert.deepEqual(
       [...new Set(all.filter((n) => n.severity === 'critical').map((n) => n.type))],
-      ['rollback.triggered', 'rollback.failed'],
+      ['rollback.triggered', 'rollback.failed', 'workflow.failed'],
     );
   });
 
@@ -455,7 +503,7 @@ describe('how notifications read', () => {
 
 /** The call to action an SMS ends with: a label, maybe a method, and a URL or path of the release. */
 const CTA = new RegExp(
-  `[A-Z][a-z]+(?: [a-z]+)?: (?:(?:GET|POST) )?(?:${URL})?/releases/${RELEASE_ID}(?:/signoffs|/report)?$`,
+  `[A-Z][a-z]+(?: [a-z]+)?: (?:(?:GET|POST) )?(?:${URL})?/releases/${RELEASE_ID}(?:/signoffs|/report|/resume)?$`,
 );
 
 describe('SMS', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { Forbidden, NotFound, StaleVersion } from '../../lambdas/core/errors.ts';
-import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
+import { Forbidden, NotFound, RuleViolation, StaleVersion } from '../../lambdas/core/errors.ts';
+import { recordSignoff, updateItem, withdrawSignoff } from '../../lambdas/core/release/checklist-use-cases.ts';
 import { releaseContext } from '../../lambdas/core/release/context.ts';
 import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
 import { fixedClock, machine, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
@@ -109,16 +109,89 @@ describe('releases service', () => {
     );
   });
 
-  it('lands concurrent sign-offs of different roles, each bumping the revision once', async () => {
+  it('lands concurrent sign-offs of different roles at once, without touching the release header', async () => {
     const { id } = await createRelease(ctx.service, rita, newRelease);
-    ctx.store.beforeWrite = () => new Promise((resolve) => setImmediate(resolve));
-    await Promise.all([
+    let writes = 0;
+    ctx.store.beforeWrite = () => {
+      writes += 1;
+      return new Promise((resolve) => setImmediate(resolve));
+    };
+    const outcomes = await Promise.all([
       recordSignoff(ctx.service, quinn, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' }),
       recordSignoff(ctx.service, sam, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
     ]);
+    assert.equal(writes, 2, 'neither sign-off lost a race: each is conditioned on its own row');
+    assert.deepEqual(
+      outcomes.map((outcome) => [outcome.signoff.version, outcome.release.revision]),
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    );
     const view = await getRelease(ctx.service, rita, id);
-    assert.equal(view.revision, 3);
+    assert.equal(view.revision, 1);
     assert.deepEqual(view.waitingFor?.missingSignoffs, []);
+  });
+
+  it('lets one person approve only one of two roles of a gate, also when both are sent at once', async () => {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const both = user('bo', ['qa-lead', 'security-lead']);
+    // Both decisions are made on the same state, before either is written: only the signer guard can refuse one.
+    let loads = 0;
+    let release: () => void = () => undefined;
+    const bothLoaded = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const load = ctx.store.load.bind(ctx.store);
+    ctx.store.load = async (releaseId) => {
+      const agg = await load(releaseId);
+      loads += 1;
+      if (loads === 2) release();
+      if (loads <= 2) await bothLoaded;
+      return agg;
+    };
+    const results = await Promise.allSettled([
+      recordSignoff(ctx.service, both, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' }),
+      recordSignoff(ctx.service, both, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' }),
+    ]);
+    assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+    const refused = results.find((result) => result.status === 'rejected');
+    assert.ok(refused?.status === 'rejected' && refused.reason instanceof RuleViolation);
+    assert.equal(refused.reason.code, 'separation-of-duties');
+    const signed = [...(ctx.store.releases.get(id)?.signoffs.values() ?? [])];
+    assert.equal(signed.length, 1);
+  });
+
+  it('frees a signer for another role once their decision is withdrawn or replaced', async () => {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const bo = user('bo', ['qa-lead', 'security-lead']);
+    const quincy = user('quincy', ['qa-lead']);
+    await recordSignoff(ctx.service, bo, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' });
+    await withdrawSignoff(ctx.service, bo, id, 'pre-release', 'qa-lead');
+    await recordSignoff(ctx.service, bo, id, { gate: 'pre-release', role: 'security-lead', decision: 'approve' });
+    // Another QA lead decides qa-lead; bo, standing for security-lead, still cannot take qa-lead back.
+    const replaced = await recordSignoff(ctx.service, quincy, id, {
+      gate: 'pre-release',
+      role: 'qa-lead',
+      decision: 'reject',
+    });
+    assert.equal(replaced.signoff.version, 3);
+    await assert.rejects(
+      recordSignoff(ctx.service, bo, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' }),
+      (error: unknown) => error instanceof RuleViolation && error.code === 'separation-of-duties',
+    );
+    // bo withdraws security-lead, so may now take qa-lead over from quincy, whose claim is released with it.
+    await withdrawSignoff(ctx.service, bo, id, 'pre-release', 'security-lead');
+    await recordSignoff(ctx.service, bo, id, { gate: 'pre-release', role: 'qa-lead', decision: 'approve' });
+    const taken = await recordSignoff(ctx.service, quincy, id, {
+      gate: 'pre-release',
+      role: 'qa-lead',
+      decision: 'approve',
+    });
+    assert.equal(taken.signoff.version, 5);
+    const stored = ctx.store.releases.get(id);
+    assert.equal(stored?.signers.get('pre-release#bo'), undefined);
+    assert.equal(stored?.signers.get('pre-release#quincy'), 'qa-lead');
   });
 
   it('refuses a sign-off for a role the caller does not hold', async () => {

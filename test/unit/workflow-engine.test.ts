@@ -275,4 +275,54 @@ describe('local workflow engine', () => {
     assert.equal(result.output, '{"a":1}');
     assert.ok(Date.now() - started < 1000);
   });
+  it('honours Retry: backoff capped by MaxDelaySeconds, full jitter, then the Catch once the attempts are spent', async () => {
+    const attempts: number[] = [];
+    const flaky = (failures: number) => () => {
+      attempts.push(Date.now());
+      if (attempts.length <= failures) throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+      return { ok: true };
+    };
+    const task = (jitter: 'FULL' | 'NONE') => ({
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: fn('deploy'), 'Payload.$': '$' },
+          Retry: [
+            {
+              ErrorEquals: ['ThrottlingException'],
+              IntervalSeconds: 0.1,
+              BackoffRate: 2,
+              MaxAttempts: 2,
+              MaxDelaySeconds: 0.15,
+              JitterStrategy: jitter,
+            },
+          ],
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Recorded' }],
+          End: true,
+        },
+        Recorded: { Type: 'Pass', End: true },
+      },
+    });
+    let handler: () => unknown = flaky(2);
+    const resolveHandler = () => () => handler();
+    // Without jitter the delays are 0.1 s, then 0.2 s capped to 0.15 s; the third attempt succeeds.
+    engine = createLocalWorkflowEngine({ definition: task('NONE'), resolveHandler });
+    const retried = await engine.whenSettled(engine.startExecution({}).executionArn);
+    assert.equal(retried.status, 'SUCCEEDED');
+    assert.equal(attempts.length, 3);
+    const [first = 0, second = 0, third = 0] = attempts;
+    assert.ok(second - first >= 90 && third - second >= 140 && third - second < 190, JSON.stringify(attempts));
+    engine.close();
+    // With full jitter every delay is at most the capped backoff; one failure too many goes to the Catch.
+    attempts.length = 0;
+    handler = flaky(3);
+    engine = createLocalWorkflowEngine({ definition: task('FULL'), resolveHandler });
+    const caught = await engine.whenSettled(engine.startExecution({}).executionArn);
+    assert.equal(caught.status, 'SUCCEEDED');
+    assert.equal(attempts.length, 3);
+    assert.equal(JSON.parse(caught.output ?? '{}').error?.Error, 'ThrottlingException');
+    assert.ok((attempts[2] ?? 0) - (attempts[0] ?? 0) < 100 + 150 + 40, JSON.stringify(attempts));
+  });
 });

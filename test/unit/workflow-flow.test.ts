@@ -305,7 +305,8 @@ describe('CloudWatch alarms', () => {
     assert.deepEqual(outcome, [{ releaseId: created.id, outcome: 'rolled-back' }]);
     const rolling = await until(h, created.id, 'ROLLING_BACK', statusIs('ROLLING_BACK'));
     assert.equal(rolling.rollback?.trigger, 'api-response-time-500ms-p95');
-    assert.match(rolling.rollback?.reason ?? '', /^CloudWatch alarm Shipgate\.rollback-.*612\.0/);
+    // In words: the trigger, what CloudWatch observed and the threshold, not CloudWatch's own text.
+    assert.match(rolling.rollback?.reason ?? '', /^API response time >500ms p95: observed 612 \(threshold 500\)/);
   });
 
   it('takes two triggers firing at once as one rollback: the second finds it requested, and neither fails', async () => {
@@ -378,6 +379,51 @@ describe('a rollback proposed in an approval window', () => {
     assert.equal(dismissed?.data.reason, 'a load test, not users');
     assert.equal(dismissed?.actor.id, 'rita');
     assert.ok(events.some((event) => event.type === 'rollback.proposed'));
+  });
+});
+
+describe('one decision per breach', () => {
+  it('keeps the first proposal when the same breach comes again and CloudWatch agrees: one proposed, one agreed', async () => {
+    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+    harness = h;
+    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+    await drive(h, created.id, ['PRE_RELEASE', 'STAGING', 'DEPLOYING']);
+    await until(h, created.id, 'the extended window', (view) => view.waitingFor?.window === 'extended');
+    const agent = machine('agent', ['shipgate/metrics.write']);
+    const breach = [{ name: 'api.error_rate', value: 4, unit: 'Percent' as const }];
+    const first = await recordMetrics(h.service, agent, created.id, breach);
+    assert.equal(first.rollback, 'proposed');
+    const reason = (await getRelease(h.service, rm, created.id)).rollbackProposal?.reason;
+    assert.match(reason ?? '', /^API error rate >1%: observed 4 \(threshold 1\)/);
+    // The same breach again, then CloudWatch's alarm of the same trigger: neither proposes a second time.
+    await recordMetrics(h.service, agent, created.id, breach);
+    await onAlarm(h.service, {
+      name: `Shipgate.rollback-${created.id}-api-error-rate-1`,
+      state: 'ALARM',
+      reason:
+        'Threshold Crossed: 1 out of the last 1 datapoints [4.0 (04/12/26 10:00:00)] was greater than the threshold (1.0)',
+      releaseId: created.id,
+    });
+    const after = await getRelease(h.service, rm, created.id);
+    assert.equal(after.rollbackProposal?.reason, reason, 'the first reason stands');
+    const types = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items.map((event) => event.type);
+    assert.equal(types.filter((type) => type === 'rollback.proposed').length, 1);
+    assert.equal(types.filter((type) => type === 'rollback.agreed').length, 0, 'the same trigger agrees silently');
+    // Another trigger's alarm agrees, once however often it is delivered.
+    const latencyAlarm = {
+      name: `Shipgate.rollback-${created.id}-api-response-time-500ms-p95`,
+      state: 'ALARM',
+      reason:
+        'Threshold Crossed: 1 out of the last 1 datapoints [900.0 (04/12/26 10:00:00)] was greater than the threshold (500.0)',
+      releaseId: created.id,
+    };
+    await onAlarm(h.service, latencyAlarm);
+    await onAlarm(h.service, latencyAlarm);
+    const again = (await listEvents(h.service, rm, created.id, { limit: 1000 })).items;
+    assert.equal(again.filter((event) => event.type === 'rollback.proposed').length, 1);
+    const agreed = again.filter((event) => event.type === 'rollback.agreed');
+    assert.equal(agreed.length, 1, JSON.stringify(agreed));
+    assert.equal(agreed[0]?.data.trigger, 'api-response-time-500ms-p95');
   });
 });
 

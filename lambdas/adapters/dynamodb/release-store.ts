@@ -2,15 +2,17 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
 import type { MetricSample } from '../../core/monitoring/samples.ts';
-import type { Page, PageQuery, ReleaseStore } from '../../core/ports.ts';
-import type { AuditEvent, ItemState, Release, ReleaseAggregate, Signoff } from '../../core/release/release.ts';
+import type { Page, PageQuery, ReleaseStore, SignoffChange, StoredSignoff } from '../../core/ports.ts';
+import type { AuditEvent, ItemState, Release, ReleaseAggregate } from '../../core/release/release.ts';
 import { signoffKey } from '../../core/release/release.ts';
 import type { ReleaseStatus } from '../../core/release/status.ts';
 import type { Template } from '../../core/template/template.ts';
 import { decodeCursor, encodeCursor, type KeyShape, nonEmpty, startsWithMore } from './cursor.ts';
+import { sampleOf, sampleRange, sampleWrites } from './sample-rows.ts';
+import { signoffOf, signoffWrites } from './signoff-rows.ts';
 import type { IndexSchema } from './table-schema.ts';
 import { releasesTable } from './table-schema.ts';
 import { type TransactItems, transactWrite } from './transact.ts';
@@ -26,7 +28,6 @@ const TASK = 'R#TASK';
 const ESCALATION_TASK = 'R#TASK#ESCALATION';
 const TEMPLATE = 'R#TEMPLATE';
 const itemSk = (itemId: string) => `R#ITEM#${itemId}`;
-const signoffSk = (gate: string, role: string) => `R#SIGN#${gate}#${role}`;
 const eventSk = (eventId: string) => `E#${eventId}`;
 const ALL_RELEASES = 'RELEASES';
 const byStatusPk = (status: ReleaseStatus) => `STATUS#${status}`;
@@ -79,6 +80,7 @@ function releaseOf(row: Row): Release {
     productionStartedAt: row.productionStartedAt,
     alarmNames: row.alarmNames,
     rollbackProposal: row.rollbackProposal,
+    workflowFailure: row.workflowFailure,
     revision: row.revision,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -107,10 +109,6 @@ function itemOf(row: Row): ItemState {
     updatedAt: row.updatedAt,
     updatedBy: row.updatedBy,
   };
-}
-
-function signoffOf(row: Row): Signoff {
-  return { gate: row.gate, role: row.role, decision: row.decision, comment: row.comment, by: row.by, at: row.at };
 }
 
 export class DynamoReleaseStore implements ReleaseStore {
@@ -177,7 +175,7 @@ export class DynamoReleaseStore implements ReleaseStore {
     const snapshot = rows.find((row) => row.sk === TEMPLATE);
     if (!meta || !snapshot) return undefined;
     const items = new Map<string, ItemState>();
-    const signoffs = new Map<string, Signoff>();
+    const signoffs = new Map<string, StoredSignoff>();
     for (const row of rows) {
       if (row.kind === 'item') {
         const state = itemOf(row);
@@ -248,30 +246,8 @@ export class DynamoReleaseStore implements ReleaseStore {
     ]);
   }
 
-  async saveSignoff(release: Release, expectedRevision: number, signoff: Signoff, event: AuditEvent): Promise<void> {
-    await this.#transact([
-      {
-        Update: {
-          TableName: this.#table,
-          Key: { pk: pk(release.id), sk: META },
-          UpdateExpression: 'SET #revision = :next, #updatedAt = :at',
-          ConditionExpression: '#revision = :current',
-          ExpressionAttributeNames: { '#revision': 'revision', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: {
-            ':next': release.revision,
-            ':current': expectedRevision,
-            ':at': release.updatedAt,
-          },
-        },
-      },
-      {
-        Put: {
-          TableName: this.#table,
-          Item: { pk: pk(release.id), sk: signoffSk(signoff.gate, signoff.role), kind: 'signoff', ...signoff },
-        },
-      },
-      this.#putEvent(event),
-    ]);
+  async saveSignoff(releaseId: string, change: SignoffChange, event: AuditEvent): Promise<void> {
+    await this.#transact([...signoffWrites(this.#table, pk(releaseId), change), this.#putEvent(event)]);
   }
 
   async saveRelease(release: Release, expectedRevision: number, events: readonly AuditEvent[]): Promise<void> {
@@ -338,19 +314,8 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   async saveSamples(releaseId: string, samples: readonly MetricSample[]): Promise<void> {
-    // Keyed by time, metric and value: samples sort by time across metrics (a window is one range query), and a
-    // batch sent twice overwrites itself instead of counting twice. One PutItem each, 25 at a time: BatchWriteItem
-    // would also allow deletes, which no Shipgate function is granted.
-    const put = (sample: MetricSample) =>
-      this.#doc.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { pk: pk(releaseId), sk: `M#${sample.at}#${sample.name}#${sample.value}`, kind: 'sample', ...sample },
-        }),
-      );
-    for (let start = 0; start < samples.length; start += 25) {
-      await Promise.all(samples.slice(start, start + 25).map(put));
-    }
+    if (samples.length === 0) return;
+    await this.#transact(sampleWrites(this.#table, pk(releaseId), samples));
   }
 
   async listSamples(
@@ -358,22 +323,18 @@ export class DynamoReleaseStore implements ReleaseStore {
     range: { readonly from?: string; readonly to?: string } = {},
   ): Promise<MetricSample[]> {
     const samples: MetricSample[] = [];
+    const { from, to } = sampleRange(range);
     let start: Row | undefined;
     do {
       const page = await this.#doc.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': pk(releaseId),
-            ':from': `M#${range.from ?? ''}`,
-            ':to': `M#${range.to ?? '~'}~`,
-          },
+          ExpressionAttributeValues: { ':pk': pk(releaseId), ':from': from, ':to': to },
           ExclusiveStartKey: start,
         }),
       );
-      for (const row of page.Items ?? [])
-        samples.push({ name: row.name, value: row.value, unit: row.unit, at: row.at });
+      samples.push(...(page.Items ?? []).map(sampleOf));
       start = page.LastEvaluatedKey;
     } while (start);
     return samples;

@@ -4,7 +4,6 @@ import { Forbidden } from '../errors.ts';
 import type { TemplateItem } from '../template/template.ts';
 import type { Actor } from './actor.ts';
 import { hasRole } from './actor.ts';
-
 import { RELEASE_MANAGER } from './roles.ts';
 
 export const SCOPES = {
@@ -23,6 +22,8 @@ export type Action =
   | { readonly kind: 'manage-contacts' }
   | { readonly kind: 'manage-templates' }
   | { readonly kind: 'push-metrics' }
+  /** Playing a CloudWatch alarm state change into the alarm handler (the local runtime's POST /local/alarms). */
+  | { readonly kind: 'play-alarm' }
   /**
    * Without `item` and `teamRoles` this is the check made before the release is read: could this actor update
    * any item at all? The full check follows once the item is known.
@@ -41,49 +42,50 @@ export type Action =
 type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 /**
- * A rule: the permission name a denial reports, which people may (by role), and which machine clients may (by
- * scope). `people: 'any'` is every signed-in person; `machines: undefined` is no machine.
+ * Who may perform an action: the roles of the people who may (`'*'`: every signed-in person) and the scopes of
+ * the machine clients that may (none: no machine). A denial reports it, so the caller learns whom to ask.
  */
-interface Rule<K extends Action['kind']> {
-  readonly permission: (action: ActionOf<K>) => string;
-  readonly people: 'any' | ((actor: Actor, action: ActionOf<K>) => boolean);
-  readonly machines?: (actor: Actor, action: ActionOf<K>) => boolean;
+export interface Allowed {
+  readonly roles: readonly string[] | '*';
+  readonly scopes: readonly string[];
 }
 
-const releaseManager = (actor: Actor) => hasRole(actor, RELEASE_MANAGER);
-const scope = (name: string) => (actor: Actor) => actor.scopes.includes(name);
+/** A rule: the permission name a denial reports, and who may. Both are read from the action's facts. */
+interface Rule<K extends Action['kind']> {
+  readonly permission: (action: ActionOf<K>) => string;
+  readonly allowed: (action: ActionOf<K>) => Allowed;
+}
+
+const releaseManagers: Allowed = { roles: [RELEASE_MANAGER], scopes: [] };
+const holdersOf = (roles: readonly string[]): Allowed => ({ roles, scopes: [] });
 
 /** The permission table. The README's API section and the permission-matrix test follow it. */
 export const RULES: { readonly [K in Action['kind']]: Rule<K> } = {
-  read: { permission: () => 'release:read', people: 'any', machines: scope(SCOPES.read) },
-  'create-release': { permission: () => 'release:create', people: releaseManager },
-  'cancel-release': { permission: () => 'release:cancel', people: releaseManager },
-  'advance-release': { permission: () => 'release:advance', people: releaseManager },
-  'rollback-release': { permission: () => 'release:rollback', people: releaseManager },
-  'manage-contacts': { permission: () => 'contacts:manage', people: releaseManager },
-  'manage-templates': { permission: () => 'templates:manage', people: releaseManager },
-  'push-metrics': { permission: () => 'metrics:write', people: () => false, machines: scope(SCOPES.metricsWrite) },
+  read: { permission: () => 'release:read', allowed: () => ({ roles: '*', scopes: [SCOPES.read] }) },
+  'create-release': { permission: () => 'release:create', allowed: () => releaseManagers },
+  'cancel-release': { permission: () => 'release:cancel', allowed: () => releaseManagers },
+  'advance-release': { permission: () => 'release:advance', allowed: () => releaseManagers },
+  'rollback-release': { permission: () => 'release:rollback', allowed: () => releaseManagers },
+  'manage-contacts': { permission: () => 'contacts:manage', allowed: () => releaseManagers },
+  'manage-templates': { permission: () => 'templates:manage', allowed: () => releaseManagers },
+  'push-metrics': { permission: () => 'metrics:write', allowed: () => ({ roles: [], scopes: [SCOPES.metricsWrite] }) },
+  // The local runtime's POST /local/alarms: an alarm in ALARM rolls a release back, so it is a release manager's.
+  'play-alarm': { permission: () => 'alarms:play', allowed: () => releaseManagers },
   'update-item': {
     permission: (action) => `item:update:${action.itemId}`,
-    // Anyone on the release's team; a release manager always. A template that names no role (a checklist without a
-    // sign-off section) has no team to hold to: any signed-in person may work its items.
-    people: (actor, action) =>
-      releaseManager(actor) ||
-      !action.teamRoles ||
-      action.teamRoles.length === 0 ||
-      action.teamRoles.some((role) => hasRole(actor, role)),
-    // CI may tick what it verifies, and nothing a person must judge.
-    machines: (actor, action) =>
-      scope(SCOPES.itemsWrite)(actor) && (action.item === undefined || action.item.kind === 'automated'),
+    allowed: (action) => ({
+      // Anyone on the release's team; a release manager always. A template that names no role (a checklist without
+      // a sign-off section) has no team to hold to: any signed-in person may work its items.
+      roles: !action.teamRoles || action.teamRoles.length === 0 ? '*' : [RELEASE_MANAGER, ...new Set(action.teamRoles)],
+      // CI may tick what it verifies, and nothing a person must judge.
+      scopes: action.item === undefined || action.item.kind === 'automated' ? [SCOPES.itemsWrite] : [],
+    }),
   },
-  sign: { permission: (action) => `signoff:${action.role}`, people: (actor, action) => hasRole(actor, action.role) },
-  acknowledge: {
-    permission: () => 'release:acknowledge',
-    people: (actor, action) => action.roles.some((role) => hasRole(actor, role)),
-  },
+  sign: { permission: (action) => `signoff:${action.role}`, allowed: (action) => holdersOf([action.role]) },
+  acknowledge: { permission: () => 'release:acknowledge', allowed: (action) => holdersOf(action.roles) },
   'withdraw-signoff': {
     permission: (action) => `signoff:${action.role}`,
-    people: (actor, action) => hasRole(actor, action.role),
+    allowed: (action) => holdersOf([action.role]),
   },
 };
 
@@ -96,20 +98,49 @@ export function permissionOf(action: Action): string {
   return ruleOf(action).permission(action);
 }
 
-/** True when the actor may perform the action. */
-export function isAllowed(actor: Actor, action: Action): boolean {
-  const rule = ruleOf(action);
-  if (actor.kind === 'machine') return rule.machines?.(actor, action) ?? false;
-  return rule.people === 'any' || rule.people(actor, action);
+/** Who may perform the action: the roles and scopes a denial names. */
+export function allowedFor(action: Action): Allowed {
+  return ruleOf(action).allowed(action);
 }
 
-/** Throws Forbidden, naming the missing permission, unless the actor may perform the action. */
+/** True when the actor may perform the action. */
+export function isAllowed(actor: Actor, action: Action): boolean {
+  const { roles, scopes } = allowedFor(action);
+  if (actor.kind === 'machine') return scopes.some((name) => actor.scopes.includes(name));
+  return roles === '*' || roles.some((role) => hasRole(actor, role));
+}
+
+/** A denial: a Forbidden that also says who would be allowed (the `allowed` member of the problem). */
+export class PermissionDenied extends Forbidden {
+  override readonly extensions: Readonly<Record<string, unknown>>;
+  readonly allowed: Allowed;
+
+  constructor(permission: string, allowed: Allowed, message: string) {
+    super(permission, message);
+    this.allowed = allowed;
+    this.extensions = { permission, allowed: { roles: allowed.roles, scopes: allowed.scopes } };
+  }
+}
+
+/** The allowed callers in words: `roles release-manager or scopes shipgate/read`. */
+function describeAllowed({ roles, scopes }: Allowed): string {
+  const people = roles === '*' ? 'any signed-in person' : roles.length > 0 ? `roles ${roles.join(', ')}` : '';
+  const machines = scopes.length > 0 ? `machine clients with scope ${scopes.join(' or ')}` : '';
+  return [people, machines].filter((part) => part !== '').join('; ') || 'nobody';
+}
+
+/** Throws PermissionDenied, naming the missing permission and who may, unless the actor may perform the action. */
 export function authorize(actor: Actor, action: Action): void {
   if (isAllowed(actor, action)) return;
   const permission = permissionOf(action);
+  const allowed = allowedFor(action);
   const why =
     actor.kind === 'machine'
       ? `machine client ${actor.id} has scopes ${actor.scopes.join(' ') || '(none)'}`
       : `${actor.name} holds ${actor.roles.length > 0 ? actor.roles.join(', ') : 'no role'}`;
-  throw new Forbidden(permission, `missing permission ${permission}: ${why}`);
+  throw new PermissionDenied(
+    permission,
+    allowed,
+    `missing permission ${permission}: ${why}; allowed: ${describeAllowed(allowed)}`,
+  );
 }

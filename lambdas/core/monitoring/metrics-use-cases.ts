@@ -111,7 +111,9 @@ export async function recordMetrics(
   assertOpen(agg.release);
   const at = ctx.now();
   const samples: MetricSample[] = input.map((sample) => ({ ...sample, at: sample.at ?? at }));
-  await ctx.store.saveSamples(releaseId, samples);
+  // The batch is one transaction: it lands whole or not at all. It loses only to a concurrent write of the same
+  // samples (a client retrying), and writing them again is harmless.
+  await ctx.retrying(() => ctx.store.saveSamples(releaseId, samples));
   const wait = agg.release.wait;
   const window = currentWindow(agg);
   if (wait?.kind !== 'window' || !window) {

@@ -14,6 +14,8 @@ import type { ReleaseView } from '../release/view.ts';
 import { releaseView } from '../release/view.ts';
 import { startEscalation } from '../workflow/escalation.ts';
 import { decideRollbackRequest } from '../workflow/workflow.ts';
+import { alarmFigures } from './alarm-reason.ts';
+import { formatNumber } from './samples.ts';
 
 /** A CloudWatch alarm's change of state, as the alarms topic delivers it. */
 export interface AlarmChange {
@@ -27,6 +29,24 @@ export interface AlarmChange {
 export interface AlarmOutcome {
   readonly releaseId: string;
   readonly outcome: 'rolled-back' | 'proposed' | 'recorded' | 'ignored';
+}
+
+/**
+ * Why an alarm rolls a release back, in words: the trigger (or the alarm, when it is one a team attached), what
+ * CloudWatch observed and the threshold, and the window; CloudWatch's own text when it holds no figures.
+ */
+function alarmReason(alarm: AlarmChange, triggerTitle: string | undefined, windowName: string | undefined): string {
+  const figures = alarmFigures(alarm.reason);
+  const what = triggerTitle ?? `CloudWatch alarm ${alarm.name}`;
+  const during = windowName ? ` during ${windowName}` : '';
+  if (!figures) {
+    const cause = alarm.reason ? ` (${alarm.reason})` : '';
+    return triggerTitle
+      ? `${triggerTitle}: CloudWatch alarm ${alarm.name} is in ALARM${during}${cause}`
+      : `CloudWatch alarm ${alarm.name} is in ALARM${during}${cause}`;
+  }
+  const observed = figures.observed.map(formatNumber).join(', ');
+  return `${what}: observed ${observed} (threshold ${formatNumber(figures.threshold)})${during}, seen by CloudWatch`;
 }
 
 /** The monitoring window a release is in now, if any. */
@@ -52,7 +72,10 @@ export async function rollBack(
 ): Promise<{ view: ReleaseView; already: boolean }> {
   const { agg, already } = await ctx.retrying(async () => {
     const current = await ctx.load(releaseId);
-    if (options.triggered && rollbackRequested(current.release.status)) return { agg: current, already: true };
+    if (options.triggered && rollbackRequested(current.release.status)) {
+      await agree(ctx, current, reason, trigger);
+      return { agg: current, already: true };
+    }
     const at = ctx.now();
     const requested = decideRollbackRequest(current.release, reason, by, at, trigger);
     // A rollback pages the escalation chain's first level, until someone acknowledges.
@@ -76,7 +99,33 @@ export async function rollBack(
   return { view: releaseView(agg), already };
 }
 
-/** Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). */
+/**
+ * Records that a trigger agreed with a rollback already requested or proposed, once per trigger: the first decision
+ * stands (its reason, its trigger), and nobody is told twice. The trigger that made it agrees with itself silently.
+ */
+async function agree(ctx: ReleaseContext, agg: ReleaseAggregate, reason: string, trigger?: string): Promise<void> {
+  const { release } = agg;
+  const decided = release.rollbackProposal ?? release.rollback;
+  const id = trigger ?? 'unnamed';
+  if (!decided || decided.trigger === id || decided.agreed?.includes(id)) return;
+  const at = ctx.now();
+  const agreed = [...(decided.agreed ?? []), id];
+  const changes = release.rollbackProposal
+    ? { rollbackProposal: { ...release.rollbackProposal, agreed } }
+    : { rollback: release.rollback && { ...release.rollback, agreed } };
+  await ctx.store.saveRelease(revised(release, at, changes), release.revision, [
+    ctx.event(release.id, 'rollback.agreed', SYSTEM, at, {
+      trigger: id,
+      reason,
+      with: release.rollbackProposal ? 'proposal' : 'rollback',
+    }),
+  ]);
+}
+
+/**
+ * Records that a trigger fired in a window whose policy asks the release manager (POST /rollback approves). A second
+ * trigger (or the same breach seen by CloudWatch) finds the proposal and only agrees with it.
+ */
 export async function proposeRollback(
   ctx: ReleaseContext,
   releaseId: string,
@@ -86,6 +135,10 @@ export async function proposeRollback(
 ): Promise<void> {
   await ctx.retrying(async () => {
     const current = await ctx.load(releaseId);
+    if (current.release.rollbackProposal || rollbackRequested(current.release.status)) {
+      await agree(ctx, current, reason, trigger);
+      return;
+    }
     const at = ctx.now();
     const next = revised(current.release, at, { rollbackProposal: { reason, trigger, at } });
     await ctx.store.saveRelease(next, current.release.revision, [
@@ -155,18 +208,18 @@ async function recordAlarm(ctx: ReleaseContext, releaseId: string, alarm: AlarmC
 async function alarmOne(ctx: ReleaseContext, releaseId: string, alarm: AlarmChange): Promise<AlarmOutcome['outcome']> {
   const agg = await ctx.store.load(releaseId);
   if (!agg || isTerminal(agg.release)) return 'ignored';
-  const reason = `CloudWatch alarm ${alarm.name}: ${alarm.reason}`.slice(0, 2000);
-  if (!inProduction(agg.release.status)) {
-    // Either way it is part of the record.
-    await recordAlarm(ctx, releaseId, alarm, rollbackRequested(agg.release.status) ? 'rollback' : 'before-deployment');
-    return 'recorded';
-  }
   // An alarm Shipgate created for a trigger of this release (`<prefix>-<releaseId>-<triggerId>`) is that trigger
   // firing in CloudWatch: the rollback names the trigger, as the API's own evaluation would.
   const own = agg.template.rollback.triggers.find(
     (trigger) =>
       trigger.condition && alarm.releaseId === releaseId && alarm.name.endsWith(`-${releaseId}-${trigger.id}`),
   );
+  const reason = alarmReason(alarm, own?.title, currentWindow(agg)?.name).slice(0, 2000);
+  if (!inProduction(agg.release.status)) {
+    // Either way it is part of the record.
+    await recordAlarm(ctx, releaseId, alarm, rollbackRequested(agg.release.status) ? 'rollback' : 'before-deployment');
+    return 'recorded';
+  }
   const trigger = own?.id ?? `alarm:${alarm.name}`;
   if (currentWindow(agg)?.rollbackPolicy === 'approval') {
     await proposeRollback(ctx, releaseId, reason, trigger, { alarm: alarm.name, reason: alarm.reason });

@@ -18,6 +18,7 @@ export const NOTIFICATION_TYPES = [
   'rollback.failed',
   'release.completed',
   'escalation',
+  'workflow.failed',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

@@ -5,6 +5,7 @@ import type { WindowReport } from '../monitoring/report.ts';
 import { gateStatus, ROLLBACK_CONFIRMER, ROLLBACK_GATE } from '../release/gates.ts';
 import { findPhase } from '../release/items.ts';
 import type { AuditEvent, AuditEventType, ReleaseAggregate } from '../release/release.ts';
+import { inProduction } from '../release/status.ts';
 import { dataString } from './context.ts';
 import type { Context, Draft, Message } from './draft.ts';
 import { gateOverdue, signoffApproved, signoffRejected, signoffRequested } from './gate-messages.ts';
@@ -26,6 +27,7 @@ import {
 } from './rollback-messages.ts';
 import { unique } from './text.ts';
 import { monitoringWindow, windowPassed } from './window-messages.ts';
+import { workflowFailed } from './workflow-messages.ts';
 
 /** The escalation level rollback notifications page, besides that level's roles. */
 export const ROLLBACK_PAGED_LEVEL = 1;
@@ -61,6 +63,7 @@ export interface NotifyOptions {
  * | `rollback.completed` | `rollback.completed` | info | release-manager and the level-1 roles; level 1 |
  * | `rollback.failed` | `rollback.failed` | critical | release-manager and the level-1 roles; pages level 1 |
  * | `release.completed` | `release.completed` (n = 1) and `release.announced` (n = 2) | info | release-manager; every role of the template and `stakeholder` |
+ * | `workflow.failed` | the same type | critical once production deployment has started or when escalation paging stopped; warning before | release-manager |
  * | any other event | none | | |
  *
  * Texts: `subject` at most 99 characters (`[Shipgate] <release>: <what>`, `CRITICAL` after the tag when critical);
@@ -193,6 +196,15 @@ function releaseCompletedDrafts(ctx: Context, who: Audience): Draft[] {
   return [...one(who, 'release.completed', 'info', [RELEASE_MANAGER], releaseCompleted(ctx)), announced];
 }
 
+/**
+ * A stalled workflow tells the release manager, who resumes it. Once production is touched (or when paging stopped)
+ * nothing watches the release any more, so it is critical; before that it only delays the release.
+ */
+function workflowFailedDrafts(ctx: Context, who: Audience): Draft[] {
+  const urgent = inProduction(ctx.agg.release.status) || dataString(ctx.event, 'escalationId') !== undefined;
+  return one(who, 'workflow.failed', urgent ? 'critical' : 'warning', [RELEASE_MANAGER], workflowFailed(ctx));
+}
+
 /** Rollback notifications page the level the escalation starts at. */
 const paged = { escalationLevel: ROLLBACK_PAGED_LEVEL } as const;
 
@@ -250,6 +262,7 @@ const ROUTES: ReadonlyMap<AuditEventType, Route> = new Map<AuditEventType, Route
   ],
   ['escalation.paged', escalationPagedDrafts],
   ['release.completed', releaseCompletedDrafts],
+  ['workflow.failed', workflowFailedDrafts],
 ]);
 
 function plan(ctx: Context): Draft[] {

@@ -4,21 +4,26 @@ import type { Actor } from '../auth/actor.ts';
 import { actorRef } from '../auth/actor.ts';
 import { authorize } from '../auth/permissions.ts';
 import { NotFound } from '../errors.ts';
+import type { StoredSignoff } from '../ports.ts';
 import { waitStatus } from '../workflow/workflow.ts';
 import type { ReleaseContext } from './context.ts';
 import type { GateStatus, SignoffInput } from './gates.ts';
-import { decideSignoff, decideWithdrawal, findGate, gateStatus } from './gates.ts';
+import { decideSignoff, decideWithdrawal, findGate, gateStatus, signoffChange } from './gates.ts';
 import type { ItemUpdate } from './items.ts';
 import { decideItemUpdate, itemIndex } from './items.ts';
 import type { AuditEventType, ReleaseAggregate, Signoff } from './release.ts';
-import { revised, signoffKey } from './release.ts';
+import { signoffKey } from './release.ts';
 import type { ReleaseStatus } from './status.ts';
 import type { ItemView } from './view.ts';
 import { itemView } from './view.ts';
 
-/** What recording or withdrawing a sign-off answers: the sign-off, the release's new revision, and its gate. */
+/**
+ * What recording or withdrawing a sign-off answers: the sign-off (with its row's new `version`), the release, and
+ * its gate. `release.revision` is the header's revision the sign-off was decided on: a sign-off is a row of its own
+ * and leaves the header, and so the revision, as it was.
+ */
 export interface SignoffOutcome {
-  readonly signoff: Signoff;
+  readonly signoff: StoredSignoff;
   readonly release: { readonly id: string; readonly revision: number; readonly status: ReleaseStatus };
   readonly gate: GateStatus | undefined;
 }
@@ -26,7 +31,7 @@ export interface SignoffOutcome {
 /** Answers the workflow if the change ended its wait; a failure is reported, since the change is saved. */
 async function nudge(ctx: ReleaseContext, releaseId: string): Promise<void> {
   try {
-    const agg = await ctx.store.load(releaseId);
+    const agg = await ctx.load(releaseId);
     if (agg) await ctx.respond(agg);
   } catch (error) {
     // The change is saved; the workflow looks again when its wait is next re-checked or on POST /advance.
@@ -37,26 +42,27 @@ async function nudge(ctx: ReleaseContext, releaseId: string): Promise<void> {
 async function saveSignoff(
   ctx: ReleaseContext,
   agg: ReleaseAggregate,
-  signoff: Signoff,
+  decided: Signoff,
   actor: Actor,
   type: AuditEventType,
 ): Promise<SignoffOutcome> {
-  const release = revised(agg.release, signoff.at);
+  const change = signoffChange(agg, decided);
+  const { signoff } = change;
+  const { release } = agg;
   await ctx.store.saveSignoff(
-    release,
-    agg.release.revision,
-    signoff,
+    release.id,
+    change,
     ctx.event(release.id, type, actorRef(actor), signoff.at, {
       gate: signoff.gate,
       role: signoff.role,
       decision: signoff.decision,
       ...(signoff.comment ? { comment: signoff.comment } : {}),
-      revision: release.revision,
+      version: signoff.version,
     }),
   );
   const signoffs = new Map(agg.signoffs).set(signoffKey(signoff.gate, signoff.role), signoff);
   const { phase } = findGate(agg.template, signoff.gate);
-  const after = { ...agg, release, signoffs };
+  const after = { ...agg, signoffs };
   return {
     signoff,
     release: { id: release.id, revision: release.revision, status: release.status },

@@ -1,7 +1,8 @@
 // What every release use case stands on, built once per function from its dependencies: loading, the stale-write
 // retry loop, audit events, answering the waiting workflow task, and starting escalation paging.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ActorRef } from '../auth/actor.ts';
-import { NotFound, StaleVersion } from '../errors.ts';
+import { DomainError, NotFound, StaleVersion } from '../errors.ts';
 import type { Clock, IdGenerator, ReleaseStore, TemplateCatalog, TemplateStore, WorkflowEngine } from '../ports.ts';
 import type { TransitionEvent } from '../workflow/workflow.ts';
 import { ROLLBACK_STEP_FAILED, ROLLBACK_TRIGGERED, waitStatus } from '../workflow/workflow.ts';
@@ -71,6 +72,32 @@ const noTemplateStore: TemplateStore = {
 /** The actor of what Shipgate does by itself: workflow steps, metric-driven ticks and rollbacks. */
 export const SYSTEM: ActorRef = { id: 'shipgate', name: 'Shipgate workflow', kind: 'machine' };
 
+/**
+ * The time the current invocation has left, when a function runs the use case (its Lambda context's
+ * getRemainingTimeInMillis); outside one, no limit.
+ */
+const invocation = new AsyncLocalStorage<() => number>();
+
+/** Runs `fn` with the invocation's remaining time known to the retry loop. */
+export const withRemainingTime = <T>(remainingMs: () => number, fn: () => T): T => invocation.run(remainingMs, fn);
+
+/** Below this much time left, another attempt could not finish and answer before the function is stopped. */
+export const RETRY_RESERVE_MS = 1_000;
+
+/**
+ * A write kept losing races until the invocation's time ran short (503 with Retry-After): better said than cut
+ * off by the function's timeout, and nothing was written.
+ */
+export class RetryLater extends DomainError {
+  readonly code = 'retry-later';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 const defaultBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
 
@@ -116,6 +143,12 @@ export function releaseContext(deps: ReleaseDeps): ReleaseContext {
           const retryable =
             error instanceof StaleVersion && n + 1 < maxAttempts && error.extensions.expectedVersion === undefined;
           if (!retryable) throw error;
+          const left = invocation.getStore()?.();
+          if (left !== undefined && left < RETRY_RESERVE_MS) {
+            throw new RetryLater(
+              `the release changed under ${n + 1} attempts and no time is left for another; nothing was saved, send it again`,
+            );
+          }
           await backoff(n);
         }
       }

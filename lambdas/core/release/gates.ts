@@ -3,6 +3,7 @@
 import type { ActorRef } from '../auth/actor.ts';
 import { RELEASE_MANAGER } from '../auth/roles.ts';
 import { NotFound, RuleViolation, ValidationFailed } from '../errors.ts';
+import type { SignerClaim, SignoffChange } from '../ports.ts';
 import type { Gate, Phase, SignoffRequirement, Template, TemplateItem } from '../template/template.ts';
 import type { MissingItem } from './items.ts';
 import { missingItems } from './items.ts';
@@ -207,4 +208,37 @@ export function decideWithdrawal(
     throw new RuleViolation('not-signer', `only ${standing.by.name}, who signed, can withdraw this sign-off`);
   }
   return { gate: gate.id, role, decision: 'withdrawn', by, at };
+}
+
+/**
+ * The version of a role's stored sign-off row; 0 when the role has no decision yet. Stores put `version` on the
+ * sign-offs they load (see StoredSignoff); a sign-off built without one counts as never written.
+ */
+export function signoffVersion(signoff: Signoff | undefined): number {
+  if (!signoff) return 0;
+  return 'version' in signoff && typeof signoff.version === 'number' ? signoff.version : 0;
+}
+
+/**
+ * The write of a decided sign-off: conditioned on the role's row as read, and, where one person may fill only one
+ * role of the gate, moving the signer claims with it. The signer now stands for the role (or, withdrawing, no
+ * longer does); a previous signer of the role whose decision is replaced no longer stands for it. The claims are
+ * what keeps the rule true when two sign-offs by one person race: the rows of other roles are not read by the write.
+ */
+export function signoffChange(agg: ReleaseAggregate, signoff: Signoff): SignoffChange {
+  const { gate } = findGate(agg.template, signoff.gate);
+  const previous = agg.signoffs.get(signoffKey(signoff.gate, signoff.role));
+  const expectedVersion = signoffVersion(previous);
+  const stored = { ...signoff, version: expectedVersion + 1 };
+  // A gate of one role cannot have one person in two of its roles: no claim to keep.
+  if (!agg.template.separationOfDuties.distinctSignersPerGate || gate.signoffs.length < 2) {
+    return { signoff: stored, expectedVersion, claims: [] };
+  }
+  const claims: SignerClaim[] = [
+    { actorId: signoff.by.id, role: signoff.role, stands: signoff.decision !== 'withdrawn' },
+  ];
+  if (previous && previous.decision !== 'withdrawn' && previous.by.id !== signoff.by.id) {
+    claims.push({ actorId: previous.by.id, role: signoff.role, stands: false });
+  }
+  return { signoff: stored, expectedVersion, claims };
 }

@@ -31,6 +31,8 @@ export interface RollbackInfo {
   readonly requestedAt: string;
   /** The trigger that fired, when a metric or alarm asked for the rollback. */
   readonly trigger?: string | undefined;
+  /** Triggers that fired after the rollback was requested: they agreed, and changed nothing else. */
+  readonly agreed?: readonly string[] | undefined;
 }
 
 export interface Escalation {
@@ -47,6 +49,22 @@ export interface Escalation {
   readonly acknowledgedBy?: ActorRef | undefined;
   readonly acknowledgedAt?: string | undefined;
   readonly note?: string | undefined;
+}
+
+/**
+ * A task of the release's workflow (or of its escalation) that failed for good, after its retries. Only the error
+ * name and a short message are kept: no stack trace, nothing of the task's input.
+ */
+export interface WorkflowFailure {
+  readonly at: string;
+  /** The error name Step Functions reported (`Error`, `States.Timeout`, `Lambda.Unknown`). */
+  readonly error: string;
+  /** A short message, on one line. */
+  readonly cause: string;
+  /** The state that failed (`Decide`, `Await`, `Page`). */
+  readonly state?: string | undefined;
+  /** Set when the escalation execution failed, not the release's own. */
+  readonly escalationId?: string | undefined;
 }
 
 /** The header of a release: what lists show and what every change's revision guards. */
@@ -73,13 +91,23 @@ export interface Release {
   readonly executionId?: string | undefined;
   readonly rollback?: RollbackInfo | undefined;
   /** A rollback a trigger proposed in an `approval` window, until the release manager rolls back or dismisses it. */
-  readonly rollbackProposal?: { readonly reason: string; readonly trigger: string; readonly at: string } | undefined;
+  readonly rollbackProposal?:
+    | {
+        readonly reason: string;
+        readonly trigger: string;
+        readonly at: string;
+        /** Triggers that fired after the proposal: they agreed with it; the proposal stands as first made. */
+        readonly agreed?: readonly string[] | undefined;
+      }
+    | undefined;
   /** CloudWatch alarms the team attached: one going into ALARM after production deployment starts rolls back. */
   readonly alarmNames?: readonly string[] | undefined;
   /** When production deployment started: metric samples before it are the baseline ("2x normal"). */
   readonly productionStartedAt?: string | undefined;
   /** The escalation chain paging for this release, or the last one. */
   readonly escalation?: Escalation | undefined;
+  /** Why the workflow stopped, until `POST /releases/{id}/resume` continues it. */
+  readonly workflowFailure?: WorkflowFailure | undefined;
   /** Optimistic-concurrency counter of the release header; bumped by every sign-off and status change. */
   readonly revision: number;
   readonly createdAt: string;
@@ -124,6 +152,7 @@ export type AuditEventType =
   | 'signoff.withdrawn'
   | 'workflow.started'
   | 'workflow.resume-requested'
+  | 'workflow.failed'
   | 'phase.entered'
   | 'gate.opened'
   | 'gate.passed'
@@ -139,6 +168,7 @@ export type AuditEventType =
   | 'rollback.completed'
   | 'rollback.failed'
   | 'rollback.proposed'
+  | 'rollback.agreed'
   | 'rollback.dismissed'
   | 'alarm.received'
   | 'escalation.started'

@@ -15,7 +15,7 @@ import type { GateStatus } from './gates.ts';
 import { gateStatus } from './gates.ts';
 import type { Progress } from './items.ts';
 import { findPhase, itemStatus, leafState, phaseLeafCandidates, progressOf } from './items.ts';
-import type { Evidence, Release, ReleaseAggregate, Wait } from './release.ts';
+import type { Evidence, Release, ReleaseAggregate, Wait, WorkflowFailure } from './release.ts';
 import { signoffKey } from './release.ts';
 import type { ItemStatus } from './status.ts';
 import { isTerminal } from './status.ts';
@@ -85,7 +85,17 @@ export interface WaitingFor {
   readonly blockers?: readonly string[] | undefined;
 }
 
+/** A recorded workflow failure, with what it means for the release and what continues it. */
+export interface WorkflowFailureView extends WorkflowFailure {
+  /** One sentence for people. */
+  readonly summary: string;
+  /** The call that continues the release where it stands. */
+  readonly resume: string;
+}
+
 export interface ReleaseView extends Release {
+  /** Present while a workflow task has failed for good: nothing moves the release on until it is resumed. */
+  readonly workflowFailure?: WorkflowFailureView | undefined;
   readonly progress: Progress;
   /** What the release waits for now, and what it still needs; null once it has ended. */
   readonly waitingFor: WaitingFor | null;
@@ -163,6 +173,7 @@ export function releaseView(agg: ReleaseAggregate): ReleaseView {
   const allItems = template.phases.flatMap((phase) => [...phaseLeafCandidates(phase)]);
   return {
     ...release,
+    workflowFailure: release.workflowFailure && workflowFailureView(release.id, release.workflowFailure),
     progress: progressOf(agg, allItems),
     waitingFor: waitingFor(agg, current),
     phases,
@@ -172,6 +183,15 @@ export function releaseView(agg: ReleaseAggregate): ReleaseView {
       validation: template.rollback.validation.map((section) => sectionView(agg, section)),
     },
   };
+}
+
+function workflowFailureView(releaseId: string, failure: WorkflowFailure): WorkflowFailureView {
+  const where = failure.state ? ` at ${failure.state}` : '';
+  const what = `${failure.error}: ${failure.cause}`;
+  const summary = failure.escalationId
+    ? `escalation paging stopped${where} (${what}); nobody more is paged automatically, page by hand and acknowledge`
+    : `the workflow stopped${where} (${what}); the release does not move on until it is resumed`;
+  return { ...failure, summary, resume: `POST /releases/${releaseId}/resume` };
 }
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

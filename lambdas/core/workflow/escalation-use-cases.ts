@@ -1,5 +1,5 @@
-// The release use cases of escalation paging: the escalation execution's Page and await tasks, and a person
-// acknowledging the page.
+// The release use cases of escalation paging: the escalation execution's Page, await and RecordFailure tasks, and a
+// person acknowledging the page.
 import type { Actor } from '../auth/actor.ts';
 import { actorRef } from '../auth/actor.ts';
 import { authorize } from '../auth/permissions.ts';
@@ -9,6 +9,8 @@ import type { ReleaseView } from '../release/view.ts';
 import { releaseView } from '../release/view.ts';
 import type { EscalationNext } from './escalation.ts';
 import { acknowledgingRoles, acknowledge as decideAcknowledgement, escalationStep } from './escalation.ts';
+import type { CaughtError } from './failure.ts';
+import { recordEscalationFailure, workflowFailure } from './failure.ts';
 
 /** What ended the escalation's last wait: its start, an interval without acknowledgement, or an acknowledgement. */
 export type EscalationOutcome = 'start' | 'timeout' | 'acknowledged';
@@ -71,4 +73,27 @@ export async function awaitAcknowledgement(
   if (!kept || current?.escalation?.state !== 'paging') {
     await ctx.workflow.succeed(taskToken, { acknowledged: true });
   }
+}
+
+/**
+ * The escalation's RecordFailure task: a task failed for good, so this escalation pages no further. The failure is
+ * kept on the release and the release manager is notified, who pages by hand; an acknowledgement still closes it.
+ */
+export async function failEscalation(
+  ctx: ReleaseContext,
+  releaseId: string,
+  escalationId: string,
+  caught: CaughtError,
+  state?: string,
+): Promise<{ readonly recorded: boolean }> {
+  return ctx.retrying(async () => {
+    const agg = await ctx.load(releaseId);
+    const failure = workflowFailure(caught, ctx.now(), { state, escalationId });
+    const step = recordEscalationFailure(agg.release, failure);
+    if (step.changed) {
+      const events = ctx.events(releaseId, step.events, SYSTEM, failure.at);
+      await ctx.store.saveRelease(step.release, agg.release.revision, events);
+    }
+    return { recorded: step.changed };
+  });
 }

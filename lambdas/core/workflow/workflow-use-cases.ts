@@ -1,5 +1,5 @@
-// The release use cases that drive its workflow execution: the Decide and Await tasks, advancing a release by
-// hand, cancelling it, and handing releases to new executions.
+// The release use cases that drive its workflow execution: the Decide, Await and RecordFailure tasks, advancing a
+// release by hand, cancelling it, and handing releases to new executions.
 import type { Actor } from '../auth/actor.ts';
 import { actorRef } from '../auth/actor.ts';
 import { authorize } from '../auth/permissions.ts';
@@ -11,6 +11,8 @@ import { assertOpen, RELEASE_STATUSES, TERMINAL_STATUSES } from '../release/stat
 import type { ReleaseView } from '../release/view.ts';
 import { releaseView } from '../release/view.ts';
 import { startEscalation } from './escalation.ts';
+import type { CaughtError } from './failure.ts';
+import { clearedFailure, recordWorkflowFailure, workflowFailure } from './failure.ts';
 import type { Next, Outcome } from './workflow.ts';
 import { decideCancel, transition } from './workflow.ts';
 
@@ -61,7 +63,7 @@ export async function cancel(
 
 /**
  * Hands a release to a new execution that continues where it stands, and stops the old one: after a new state
- * machine definition is deployed, or when an execution was lost.
+ * machine definition is deployed, when an execution was lost, or when one failed (its recorded failure is cleared).
  */
 export async function resume(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<ReleaseView> {
   authorize(actor, { kind: 'advance-release' });
@@ -69,10 +71,12 @@ export async function resume(ctx: ReleaseContext, actor: Actor, releaseId: strin
     const current = await ctx.load(releaseId);
     assertOpen(current.release);
     const at = ctx.now();
-    const next = revised(current.release, at);
+    const failure = current.release.workflowFailure;
+    const next = revised(current.release, at, clearedFailure(current.release));
     await ctx.store.saveRelease(next, current.release.revision, [
       ctx.event(releaseId, 'workflow.resume-requested', actorRef(actor), at, {
         previousExecution: current.release.executionId ?? null,
+        ...(failure ? { clearedFailure: failure } : {}),
       }),
     ]);
     return { ...current, release: next };
@@ -163,4 +167,26 @@ export async function awaitCallback(
     return;
   }
   await ctx.respond(await ctx.load(releaseId));
+}
+
+/**
+ * The workflow's RecordFailure task: a task failed for good (after its retries), so the execution is about to end.
+ * The failure is kept on the release, with its audit event (the release manager is notified), until a resume.
+ */
+export async function failWorkflow(
+  ctx: ReleaseContext,
+  releaseId: string,
+  caught: CaughtError,
+  where: { readonly state?: string | undefined; readonly executionId: string },
+): Promise<{ readonly recorded: boolean }> {
+  return ctx.retrying(async () => {
+    const agg = await ctx.load(releaseId);
+    const failure = workflowFailure(caught, ctx.now(), { state: where.state });
+    const step = recordWorkflowFailure(agg.release, failure, where.executionId);
+    if (step.changed) {
+      const events = ctx.events(releaseId, step.events, SYSTEM, failure.at);
+      await ctx.store.saveRelease(step.release, agg.release.revision, events);
+    }
+    return { recorded: step.changed };
+  });
 }
