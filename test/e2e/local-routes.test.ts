@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
+import { CALLERS, type Caller, callerToken } from '../support/callers.ts';
 import {
   type ApiResponse,
   api,
@@ -16,23 +17,6 @@ import {
   tempDataDir,
 } from '../support/local-process.ts';
 
-/** The permission matrix's callers, in its column order. */
-const CALLERS = [
-  'anonymous',
-  'release-manager',
-  'engineering-manager',
-  'engineering-lead',
-  'security-lead',
-  'qa-lead',
-  'devops-lead',
-  'product-manager',
-  'intern',
-  'machine:read',
-  'machine:items.write',
-  'machine:metrics.write',
-  'machine:none',
-] as const;
-type Caller = (typeof CALLERS)[number];
 type Cell = '200' | '401' | '403';
 type Cells = readonly [Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell];
 
@@ -75,16 +59,8 @@ describe('the local-only routes', () => {
     local = await startLocalProcess(dataDir);
     const issuer = await loadOrCreateIssuer(dataDir);
     for (const caller of CALLERS) {
-      if (caller === 'anonymous') continue;
-      if (caller.startsWith('machine:')) {
-        const scope = caller.slice('machine:'.length);
-        tokens.set(
-          caller,
-          await issuer.sign({ user: 'ci', machine: true, scopes: scope === 'none' ? [] : [`shipgate/${scope}`] }),
-        );
-      } else {
-        tokens.set(caller, await issuer.sign({ user: `u-${caller}`, name: caller, roles: [caller] }));
-      }
+      const token = await callerToken(issuer, caller);
+      if (token) tokens.set(caller, token);
     }
   });
 

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RouteDef } from '../../lambdas/functions/catalog.ts';
 import { routes } from '../../lambdas/functions/catalog.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
+import { CALLERS, type Caller } from '../support/callers.ts';
 import {
   type ApiResponse,
   api,
@@ -15,24 +16,6 @@ import {
   startLocalProcess,
   tempDataDir,
 } from '../support/local-process.ts';
-
-/** Every kind of caller, in the column order of the matrix. */
-const CALLERS = [
-  'anonymous',
-  'release-manager',
-  'engineering-manager',
-  'engineering-lead',
-  'security-lead',
-  'qa-lead',
-  'devops-lead',
-  'product-manager',
-  'intern', // a role no template knows
-  'machine:read',
-  'machine:items.write',
-  'machine:metrics.write',
-  'machine:none',
-] as const;
-type Caller = (typeof CALLERS)[number];
 
 /**
  * A cell: the status, and for a 400 the field its problem names, for a 409 the problem's code. A 403 is a

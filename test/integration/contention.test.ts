@@ -17,51 +17,13 @@ import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import type { AuditEvent, ReleaseAggregate } from '../../lambdas/core/release/release.ts';
 import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
-import type { Template } from '../../lambdas/core/template/template.ts';
 import { ensureTables } from '../../local/tables.ts';
 import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
-import { item, machine, testTemplate, user } from '../support/fixtures.ts';
+import { machine, testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const roles = Array.from({ length: 8 }, (_, n) => `role-${n + 1}`);
-
-/** A template whose first gate has 8 roles and 50 items, one person to one role of a gate. */
-function gateOfEight(): Template {
-  const base = testTemplate();
-  const [pre, ...rest] = base.phases;
-  assert.ok(pre);
-  return {
-    ...base,
-    id: 'eight',
-    roles: [...base.roles, ...roles.map((id) => ({ id, label: id }))],
-    phases: [
-      {
-        ...pre,
-        sections: [
-          {
-            id: 'many',
-            title: 'Many',
-            source: { line: 1, text: '### Many' },
-            items: Array.from({ length: 50 }, (_, n) => item(`item-${n + 1}`)),
-          },
-        ],
-        gate: {
-          id: 'pre-release',
-          name: 'Eight roles',
-          signoffs: roles.map((role) => ({
-            role,
-            label: role,
-            required: true,
-            criteria: [],
-            source: { line: 2, text: role },
-          })),
-        },
-      },
-      ...rest,
-    ],
-  };
-}
 
 /** The DynamoDB store, counting sign-off writes and able to hold loads until a number of them have read. */
 class ObservedStore extends DynamoReleaseStore {
@@ -99,7 +61,7 @@ describe('DynamoDB contention', () => {
   let tableName: string;
   let store: ObservedStore;
   let service: ReleaseContext;
-  const templates = [testTemplate(), gateOfEight()];
+  const templates = [testTemplate(), wideGateTemplate('eight', 8)];
 
   before(async () => {
     dynamo = await testDynamoDb();

@@ -11,51 +11,13 @@ import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-
 import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import { createRelease, getRelease, listEvents, listReleases } from '../../lambdas/core/release/release-use-cases.ts';
-import type { Template } from '../../lambdas/core/template/template.ts';
 import { ensureTables } from '../../local/tables.ts';
 import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
-import { item, testTemplate, user } from '../support/fixtures.ts';
+import { testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const roles = Array.from({ length: 20 }, (_, n) => `role-${n + 1}`);
-
-/** A template whose pre-release gate has 20 roles and 50 items, for the concurrency checks. */
-function wideTemplate(): Template {
-  const base = testTemplate();
-  const [pre, ...rest] = base.phases;
-  assert.ok(pre);
-  return {
-    ...base,
-    id: 'wide',
-    roles: [...base.roles, ...roles.map((id) => ({ id, label: id }))],
-    phases: [
-      {
-        ...pre,
-        sections: [
-          {
-            id: 'many',
-            title: 'Many',
-            source: { line: 1, text: '### Many' },
-            items: Array.from({ length: 50 }, (_, n) => item(`item-${n + 1}`)),
-          },
-        ],
-        gate: {
-          id: 'pre-release',
-          name: 'Wide gate',
-          signoffs: roles.map((role) => ({
-            role,
-            label: role,
-            required: true,
-            criteria: [],
-            source: { line: 2, text: role },
-          })),
-        },
-      },
-      ...rest,
-    ],
-  };
-}
 
 describe('DynamoDB release store', () => {
   let dynamo: Awaited<ReturnType<typeof testDynamoDb>>;
@@ -63,7 +25,7 @@ describe('DynamoDB release store', () => {
   let tableName: string;
   let store: DynamoReleaseStore;
   let service: ReleaseContext;
-  const templates = [testTemplate(), wideTemplate()];
+  const templates = [testTemplate(), wideGateTemplate('wide', 20)];
 
   before(async () => {
     dynamo = await testDynamoDb();

@@ -94,3 +94,44 @@ export function sequentialIds(): IdGenerator {
   const next = () => String(++n).padStart(8, '0');
   return { id: () => `rel${next()}`, eventId: () => `evt${next()}` };
 }
+
+/**
+ * A template whose pre-release gate has `roleCount` roles (`role-1`, …) and 50 items, for the concurrency checks: many
+ * people signing one gate while others tick its items.
+ */
+export function wideGateTemplate(id: string, roleCount: number): Template {
+  const base = testTemplate();
+  const [pre, ...rest] = base.phases;
+  if (!pre) throw new Error('the test template has a first phase');
+  const roles = Array.from({ length: roleCount }, (_, n) => `role-${n + 1}`);
+  return {
+    ...base,
+    id,
+    roles: [...base.roles, ...roles.map((role) => ({ id: role, label: role }))],
+    phases: [
+      {
+        ...pre,
+        sections: [
+          {
+            id: 'many',
+            title: 'Many',
+            source: { line: 1, text: '### Many' },
+            items: Array.from({ length: 50 }, (_, n) => item(`item-${n + 1}`)),
+          },
+        ],
+        gate: {
+          id: 'pre-release',
+          name: `A gate of ${roleCount} roles`,
+          signoffs: roles.map((role) => ({
+            role,
+            label: role,
+            required: true,
+            criteria: [],
+            source: { line: 2, text: role },
+          })),
+        },
+      },
+      ...rest,
+    ],
+  };
+}
