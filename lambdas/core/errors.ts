@@ -83,3 +83,19 @@ export class RuleViolation extends DomainError {
     this.code = code;
   }
 }
+
+/**
+ * A service Shipgate depends on could not be reached, timed out or throttled it (503 with Retry-After): nothing was
+ * changed (every write is one conditional transaction), and the same request may be sent again.
+ */
+export class ServiceUnavailable extends DomainError {
+  readonly code = 'service-unavailable';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('a service Shipgate depends on is unavailable or overloaded; nothing was changed: send the request again', {
+      retryAfterSeconds,
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -61,7 +61,9 @@ let sharedDynamo: DynamoDBClient | undefined;
 
 /** One DynamoDB client per container, shared by every store. */
 const dynamoClient = (): DynamoDBClient => {
-  sharedDynamo ??= new DynamoDBClient({});
+  // The SDK waits for a response without limit by default: a database that stops answering would hold a request
+  // until the function times out. Bounded, an outage is a 503 the caller can retry within a few seconds.
+  sharedDynamo ??= new DynamoDBClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } });
   return sharedDynamo;
 };
 

@@ -2,11 +2,13 @@
 
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { outageRetryAfter } from '../adapters/outage.ts';
 import {
   DomainError,
   Forbidden,
   NotFound,
   RuleViolation,
+  ServiceUnavailable,
   StaleVersion,
   Unauthenticated,
   ValidationFailed,
@@ -80,6 +82,14 @@ const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
 /** Turns anything thrown into a domain error, or undefined when it is a bug. */
 function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
+  const retryAfter = outageRetryAfter(error);
+  if (retryAfter !== undefined) {
+    // Said in the log, since the caller only learns to come back: an operator must learn what is down.
+    logger.warn('a service Shipgate depends on is unavailable', {
+      error: error instanceof Error ? error : String(error),
+    });
+    return new ServiceUnavailable(retryAfter);
+  }
   if (isMiddyHttpError(error)) {
     if (error.statusCode === 415) {
       return new UnsupportedMediaType('the request body must be JSON, sent with Content-Type: application/json', {

@@ -125,6 +125,37 @@ describe('HTTP stack', () => {
     assert.doesNotMatch(text, /ECONNREFUSED|secret-table-name|stack/);
   });
 
+  it('answers an unreachable, timed-out or throttling dependency with 503 and Retry-After, and no internals', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000 secret-table-name'), {
+      code: 'ECONNREFUSED',
+    });
+    const throttled = Object.assign(new Error('Rate exceeded for table secret-table-name'), {
+      name: 'ProvisionedThroughputExceededException',
+      $fault: 'client',
+    });
+    const cases: [unknown, string][] = [
+      [refused, '2'],
+      [new AggregateError([refused], 'all attempts failed'), '2'],
+      [Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }), '2'],
+      [
+        Object.assign(new Error('We encountered an internal error'), { name: 'InternalServerError', $fault: 'server' }),
+        '2',
+      ],
+      [throttled, '5'],
+    ];
+    for (const [error, retryAfter] of cases) {
+      const failing = httpRoute({}, () => {
+        throw error;
+      });
+      const response = await call(failing, event());
+      assert.equal(response.status, 503, JSON.stringify(response.body));
+      assert.equal(response.headers['retry-after'], retryAfter);
+      assert.equal(response.body.type, '/problems/service-unavailable');
+      assert.match(response.body.detail, /nothing was changed/);
+      assert.doesNotMatch(JSON.stringify(response.body), /ECONNREFUSED|secret-table-name|127\.0\.0\.1|stack/);
+    }
+  });
+
   it('answers a use case out of time for another attempt with 503 and Retry-After', async () => {
     const failing = httpRoute({}, () => {
       throw new RetryLater('no time is left for another attempt', 2);
