@@ -99,6 +99,11 @@ const publicRoutes: ReadonlyMap<string, string> = new Map([
     'GET /health is the liveness probe of load balancers and uptime monitors, which hold no token; it does no I/O ' +
       'and returns only {status, service}.',
   ],
+  [
+    'GET /health/ready',
+    'GET /health/ready is the readiness probe of load balancers and uptime monitors, which hold no token; it reads ' +
+      'one key that no release can have and returns only {status, service, database}.',
+  ],
 ]);
 
 /**

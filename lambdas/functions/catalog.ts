@@ -73,6 +73,7 @@ const route = <const I extends string, const N extends RouteNeeds>(
 /** The route table: CDK creates a function and an API Gateway route from each entry; the local gateway dispatches. */
 export const ROUTES = {
   health: { ...route('health', 'GET', '/health', { tables: [] }), authenticated: false },
+  ready: { ...route('ready', 'GET', '/health/ready', { tables: read }), authenticated: false },
   listTemplates: route('list-templates', 'GET', '/templates', { tables: read, templates: 'read' }),
   importTemplate: route('import-template', 'POST', '/templates', { tables: write, templates: 'write' }),
   getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: read, templates: 'read' }),

@@ -44,6 +44,8 @@ describe('a database outage', () => {
       body: { templateId: 'toolboxai-v1', name: 'Before the outage', version: '1.0.0' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    const up = await api(local.url, 'GET', '/health/ready');
+    assert.deepEqual(up.body, { status: 'ready', service: 'shipgate', database: 'ok' });
     const port = /DynamoDB\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(local.output())?.[1];
     assert.ok(port, `the banner names DynamoDB Local's port: ${local.output()}`);
     process.kill(dynamoPid(port), 'SIGKILL');
@@ -64,5 +66,10 @@ describe('a database outage', () => {
       assert.doesNotMatch(JSON.stringify(problem), /ECONNREFUSED|127\.0\.0\.1|stack/);
     }
     assert.match(local.output(), /a service Shipgate depends on is unavailable/, 'the log says what is down');
+    // Liveness stays up (the process runs); readiness says the database is down, without a token.
+    assert.equal((await api(local.url, 'GET', '/health')).status, 200);
+    const ready = await api(local.url, 'GET', '/health/ready');
+    assert.equal(assertProblem(ready, 503, 'readiness').type, '/problems/service-unavailable');
+    assert.ok(Number(ready.headers.get('retry-after')) > 0);
   });
 });

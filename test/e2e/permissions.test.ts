@@ -61,6 +61,7 @@ const ITEMS = {
 const MATRIX: readonly Row[] = [
   // route             case                                                         403 names                          anon   RM          EM                EL          SL                QA                DO                PM                intern      m:read m:items m:metr m:none
   ['health',           {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
+  ['ready',            {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
   ['list-templates',   {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-template',     {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-template-version', {},                                                      'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
@@ -276,6 +277,9 @@ describe('the permission matrix: every route times every caller', () => {
     switch (route.id) {
       case 'health':
         assert.equal(response.body.status, 'ok', seen);
+        break;
+      case 'ready':
+        assert.deepEqual(response.body, { status: 'ready', service: 'shipgate', database: 'ok' }, seen);
         break;
       case 'list-templates':
       case 'list-releases':

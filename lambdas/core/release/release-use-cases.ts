@@ -143,3 +143,19 @@ export async function exportRelease(ctx: ReleaseContext, actor: Actor, releaseId
   } while (cursor);
   return releaseMarkdown(agg, trail);
 }
+
+/** What the readiness probe answers. */
+export interface Readiness {
+  readonly status: 'ready';
+  readonly service: 'shipgate';
+  readonly database: 'ok';
+}
+
+/**
+ * Whether Shipgate can serve: one consistent read of a key no release can have. An unreachable database throws, and
+ * the caller answers 503 (see lambdas/adapters/outage.ts); no token is needed, and nothing of a release is read.
+ */
+export async function checkReadiness(ctx: ReleaseContext): Promise<Readiness> {
+  await ctx.store.getHeader('readiness-probe');
+  return { status: 'ready', service: 'shipgate', database: 'ok' };
+}
