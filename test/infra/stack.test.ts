@@ -499,11 +499,11 @@ describe('api', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health', AuthorizationType: 'NONE' });
   });
 
-  test('GET /health is the only route served without a token', () => {
+  test('GET /health and GET /health/ready (the probes) are the only routes served without a token', () => {
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => route.Properties?.AuthorizationType !== 'JWT')
       .map((route) => route.Properties?.RouteKey);
-    assert.deepEqual(open, ['GET /health']);
+    assert.deepEqual(open.sort(), ['GET /health', 'GET /health/ready']);
   });
 
   test('the JWT authorizer trusts tokens the user pool issues to the people client and to the machine client', () => {
