@@ -3,10 +3,9 @@
 // or not at all.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-store.ts';
-import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { RuleViolation, ValidationFailed } from '../../lambdas/core/errors.ts';
 import { recordMetrics } from '../../lambdas/core/monitoring/metrics-use-cases.ts';
@@ -17,8 +16,7 @@ import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import type { AuditEvent, ReleaseAggregate } from '../../lambdas/core/release/release.ts';
 import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
-import { ensureTables } from '../../local/tables.ts';
-import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
+import { releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
 import { machine, testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
@@ -65,13 +63,7 @@ describe('DynamoDB contention', () => {
 
   before(async () => {
     dynamo = await testDynamoDb();
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const bindings = await ensureTables(client, [releasesTable], `contention-${uniqueTableSuffix()}`);
-    tableName = bindings[releasesTable.envVar] ?? '';
+    ({ client, tableName } = await releasesTableFor(dynamo, 'contention'));
     store = new ObservedStore({ client, tableName });
     service = releaseContext({
       store,

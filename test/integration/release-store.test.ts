@@ -1,18 +1,16 @@
 // The DynamoDB adapter against DynamoDB Local: conditions, transactions, indexes and cursors, through the service.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-store.ts';
-import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
 import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import { createRelease, getRelease, listEvents, listReleases } from '../../lambdas/core/release/release-use-cases.ts';
-import { ensureTables } from '../../local/tables.ts';
-import { testDynamoDb, uniqueTableSuffix } from '../support/dynamodb.ts';
+import { releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
 import { testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
@@ -29,13 +27,7 @@ describe('DynamoDB release store', () => {
 
   before(async () => {
     dynamo = await testDynamoDb();
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const bindings = await ensureTables(client, [releasesTable], `it-${uniqueTableSuffix()}`);
-    tableName = bindings[releasesTable.envVar] ?? '';
+    ({ client, tableName } = await releasesTableFor(dynamo, 'it'));
     store = new DynamoReleaseStore({ client, tableName });
     service = releaseContext({
       store,

@@ -1,6 +1,9 @@
 // Gives a test file a DynamoDB Local: the run's shared one when the test runner started it, else a private one.
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import { ensureTables } from '../../local/tables.ts';
 
 /** A DynamoDB endpoint for tests; stop() is a no-op for the runner's shared instance. */
 export interface TestDynamoDb {
@@ -22,4 +25,18 @@ export async function testDynamoDb(): Promise<TestDynamoDb> {
 /** A random suffix for table names, so tests sharing one DynamoDB Local never see each other's tables. */
 export function uniqueTableSuffix(): string {
   return randomBytes(6).toString('hex');
+}
+
+/** A client of the test's DynamoDB Local, and a releases table of its own (named `<prefix>-<unique suffix>`). */
+export async function releasesTableFor(
+  dynamo: TestDynamoDb,
+  prefix: string,
+): Promise<{ client: DynamoDBClient; tableName: string }> {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const bindings = await ensureTables(client, [releasesTable], `${prefix}-${uniqueTableSuffix()}`);
+  return { client, tableName: bindings[releasesTable.envVar] ?? '' };
 }
