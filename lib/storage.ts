@@ -113,6 +113,9 @@ export class ShipgateStorage extends Construct {
       // The stream the schema asks for (the releases table's feeds the notifier). Turning a stream on or off updates
       // a table in place; it never replaces it.
       stream: schema.stream === undefined ? undefined : streamViewTypes[schema.stream],
+      // Rows that carry an expiry (the Idempotency-Key records, after 24 h) are removed by DynamoDB itself: no
+      // function of Shipgate deletes a row.
+      timeToLiveAttribute: schema.timeToLiveAttribute,
     });
     for (const index of schema.globalSecondaryIndexes) {
       table.addGlobalSecondaryIndex({

@@ -20,9 +20,9 @@ export interface PageQuery {
 
 /**
  * The most samples one batch holds: a batch is one TransactWriteItems (all or nothing), which takes at most 100
- * actions.
+ * actions, one of them kept for the mark of the request's Idempotency-Key record.
  */
-export const MAX_SAMPLES_PER_BATCH = 100;
+export const MAX_SAMPLES_PER_BATCH = 99;
 
 /** A sign-off as stored: the decision with its row's version (1 on the role's first decision). */
 export interface StoredSignoff extends Signoff {

@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { builtInTemplates, findBuiltInTemplate } from '../../templates/index.ts';
 import { DynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
 import { DynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
+import { DynamoRequestStore } from '../adapters/dynamodb/request-store.ts';
 import { DynamoTemplateStore } from '../adapters/dynamodb/template-store.ts';
 import { StepFunctionsWorkflow } from '../adapters/sfn/step-functions-workflow.ts';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.ts';
@@ -14,6 +15,7 @@ import type { MonitoringContext } from '../core/monitoring/alarm-use-cases.ts';
 import type { NotificationContext } from '../core/notify/notification-use-cases.ts';
 import type { Clock, MetricAlarms, Notifier, TemplateCatalog, WorkflowEngine } from '../core/ports.ts';
 import { type ReleaseContext, releaseContext } from '../core/release/context.ts';
+import type { RequestLedger } from '../core/requests.ts';
 import type { TemplateContext } from '../core/template/library.ts';
 import type { FunctionNeeds } from './catalog.ts';
 import type { FunctionConfig } from './environment.ts';
@@ -40,6 +42,8 @@ interface TemplateServices {
 interface TableServices {
   readonly releases: ReleaseContext;
   readonly notifications: NotificationContext;
+  /** The records of the Idempotency-Keys callers send with their writes. */
+  readonly requests: RequestLedger;
 }
 
 /** The context of the monitor's use cases. */
@@ -131,7 +135,8 @@ function tableServices(
     publicUrl: config.publicUrl,
   };
   const templates: TemplateContext = { builtIns: templateCatalog, store: templateStore, clock };
-  return { store, releases, notifications, templates };
+  const requests = new DynamoRequestStore({ client, tableName, clock });
+  return { store, releases, notifications, requests, templates };
 }
 
 /**

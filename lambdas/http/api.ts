@@ -10,7 +10,9 @@ import type { Actor } from '../core/auth/actor.ts';
 import type { FieldIssue } from '../core/errors.ts';
 import { ValidationFailed } from '../core/errors.ts';
 import { withRemainingTime } from '../core/release/context.ts';
+import type { RequestLedger } from '../core/requests.ts';
 import { logger } from '../functions/logger.ts';
+import { idempotencyKeyOf, once, requestOf } from './idempotency.ts';
 import { actorOf } from './identity.ts';
 import { PayloadTooLarge, problemJson } from './problem.ts';
 
@@ -31,6 +33,11 @@ export interface RouteSchemas<B, Q, P> {
    * encoded it, refused unless it is UTF-8, and at most `maxBytes`.
    */
   readonly raw?: { readonly maxBytes: number } | undefined;
+  /**
+   * The records of Idempotency-Key (every POST, PATCH and DELETE route passes its function's): a retry with the same
+   * key gets the first answer, and the change is made once.
+   */
+  readonly requests?: RequestLedger | undefined;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -193,7 +200,9 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
     .use(bodySizeGuard(schemas.raw?.maxBytes ?? MAX_BODY_BYTES));
   if (schemas.raw) stack.use(requireBody());
   else if (schemas.body) stack.use(requireBody()).use(httpJsonBodyParser());
-  return stack.handler(async (event, context) => {
+  const handler = stack.handler(async (event, context) => {
+    // A malformed key is refused before anything else; a missing one means the request runs as it comes.
+    const key = schemas.requests ? idempotencyKeyOf(event) : undefined;
     const actor = schemas.authenticated === false ? anonymous : actorOf(event);
     const input: RouteInput<B, Q, P> = {
       actor,
@@ -205,11 +214,18 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       event,
     };
     // The use cases' retry loop stops short of the function's timeout when it knows the time left.
-    return withRemainingTime(
-      () => context.getRemainingTimeInMillis(),
-      () => fn(input),
-    );
+    const run = () =>
+      withRemainingTime(
+        () => context.getRemainingTimeInMillis(),
+        async () => fn(input),
+      );
+    if (!schemas.requests || key === undefined) return run();
+    // The claim lasts as long as this invocation can: a retry never overtakes an attempt that may still write.
+    const leaseMs = context.getRemainingTimeInMillis() + 2000;
+    const request = requestOf(event, actor, key, schemas.raw ? input.rawBody : event.body, leaseMs);
+    return once(schemas.requests, request, run);
   });
+  return Object.assign(handler, { idempotent: schemas.requests !== undefined });
 }
 
 const anonymous: Actor = { kind: 'user', id: 'anonymous', name: 'anonymous', roles: [], scopes: [] };

@@ -14,6 +14,7 @@ import {
   ValidationFailed,
 } from '../core/errors.ts';
 import { logger } from '../functions/logger.ts';
+import { IdempotencyKeyReused, RequestAlreadyApplied, RequestInProgress } from './idempotency.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -44,6 +45,7 @@ const TITLES: Readonly<Record<number, string>> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -58,6 +60,8 @@ const retryAfterOf = (error: DomainError): number | undefined => {
 };
 
 function statusOf(error: DomainError): number {
+  if (error instanceof RequestInProgress || error instanceof RequestAlreadyApplied) return 409;
+  if (error instanceof IdempotencyKeyReused) return 422;
   if (retryAfterOf(error) !== undefined) return 503;
   if (error instanceof ValidationFailed) return 400;
   if (error instanceof Unauthenticated) return 401;

@@ -146,7 +146,8 @@ export const MetricsBody = z.strictObject({
       }),
     )
     .min(1)
-    // A batch is stored whole or not at all, in one DynamoDB transaction, which takes at most 100 rows.
+    // A batch is stored whole or not at all, in one DynamoDB transaction of at most 100 rows, one of them the mark of
+    // the request's Idempotency-Key record.
     .max(
       MAX_SAMPLES_PER_BATCH,
       `at most ${MAX_SAMPLES_PER_BATCH} samples per request: a batch is stored whole or not at all; send more in several requests`,

@@ -161,7 +161,13 @@ describe('storage', () => {
         table.Properties?.AttributeDefinitions,
         keyNames.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
       );
+      // DynamoDB removes expired rows (the Idempotency-Key records) itself: no function is granted a delete.
+      assert.deepEqual(
+        table.Properties?.TimeToLiveSpecification,
+        schema.timeToLiveAttribute ? { AttributeName: schema.timeToLiveAttribute, Enabled: true } : undefined,
+      );
     }
+    assert.equal(releasesTable.timeToLiveAttribute, 'expiresAt');
   });
 
   test('tables are on-demand, point-in-time recoverable, deletion-protected and retained', () => {

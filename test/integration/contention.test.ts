@@ -6,19 +6,17 @@ import { after, before, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-store.ts';
-import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { RuleViolation, ValidationFailed } from '../../lambdas/core/errors.ts';
 import { recordMetrics } from '../../lambdas/core/monitoring/metrics-use-cases.ts';
 import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
-import type { SignoffChange } from '../../lambdas/core/ports.ts';
+import { MAX_SAMPLES_PER_BATCH, type SignoffChange } from '../../lambdas/core/ports.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
-import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
+import type { ReleaseContext } from '../../lambdas/core/release/context.ts';
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import type { AuditEvent, ReleaseAggregate } from '../../lambdas/core/release/release.ts';
 import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
-import { releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
+import { releaseContextOver, releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
 import { machine, testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
-import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const roles = Array.from({ length: 8 }, (_, n) => `role-${n + 1}`);
@@ -65,13 +63,7 @@ describe('DynamoDB contention', () => {
     dynamo = await testDynamoDb();
     ({ client, tableName } = await releasesTableFor(dynamo, 'contention'));
     store = new ObservedStore({ client, tableName });
-    service = releaseContext({
-      store,
-      templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
-      clock: systemClock,
-      ids: ulidIds(),
-      workflow: new RecordingWorkflow(),
-    });
+    service = releaseContextOver(store, templates);
   });
 
   after(async () => {
@@ -167,16 +159,16 @@ describe('DynamoDB contention', () => {
     await assert.rejects(store.saveSamples(id, poisoned));
     assert.deepEqual(await store.listSamples(id), []);
 
-    const hundred = Array.from({ length: 100 }, (_, n) => ({ name: 'api.errors', value: n, at: at(n) }));
-    await store.saveSamples(id, [...hundred, ...hundred.slice(0, 5)]);
-    await store.saveSamples(id, hundred);
-    assert.equal((await store.listSamples(id)).length, 100, 'a sample sent twice is kept once');
+    const full = Array.from({ length: MAX_SAMPLES_PER_BATCH }, (_, n) => ({ name: 'api.errors', value: n, at: at(n) }));
+    await store.saveSamples(id, [...full, ...full.slice(0, 5)]);
+    await store.saveSamples(id, full);
+    assert.equal((await store.listSamples(id)).length, MAX_SAMPLES_PER_BATCH, 'a sample sent twice is kept once');
 
-    const tooMany = [...hundred, { name: 'api.errors', value: 100, at: at(100) }];
+    const tooMany = [...full, { name: 'api.errors', value: 1000, at: at(1000) }];
     await assert.rejects(
       store.saveSamples(id, tooMany),
       (error: unknown) => error instanceof ValidationFailed && error.issues[0]?.field === 'samples',
     );
-    assert.equal((await store.listSamples(id)).length, 100);
+    assert.equal((await store.listSamples(id)).length, MAX_SAMPLES_PER_BATCH);
   });
 });

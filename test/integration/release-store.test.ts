@@ -4,15 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoReleaseStore } from '../../lambdas/adapters/dynamodb/release-store.ts';
-import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
 import { StaleVersion, ValidationFailed } from '../../lambdas/core/errors.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
-import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
+import type { ReleaseContext } from '../../lambdas/core/release/context.ts';
 import { signoffVersion } from '../../lambdas/core/release/gates.ts';
 import { createRelease, getRelease, listEvents, listReleases } from '../../lambdas/core/release/release-use-cases.ts';
-import { releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
+import { releaseContextOver, releasesTableFor, testDynamoDb } from '../support/dynamodb.ts';
 import { testTemplate, user, wideGateTemplate } from '../support/fixtures.ts';
-import { RecordingWorkflow } from '../support/recording-workflow.ts';
 
 const rita = user('rita', ['release-manager']);
 const roles = Array.from({ length: 20 }, (_, n) => `role-${n + 1}`);
@@ -29,13 +27,7 @@ describe('DynamoDB release store', () => {
     dynamo = await testDynamoDb();
     ({ client, tableName } = await releasesTableFor(dynamo, 'it'));
     store = new DynamoReleaseStore({ client, tableName });
-    service = releaseContext({
-      store,
-      templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
-      clock: systemClock,
-      ids: ulidIds(),
-      workflow: new RecordingWorkflow(),
-    });
+    service = releaseContextOver(store, templates);
   });
 
   after(async () => {

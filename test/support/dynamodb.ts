@@ -2,8 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { releasesTable } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { systemClock, ulidIds } from '../../lambdas/adapters/system.ts';
+import type { ReleaseStore } from '../../lambdas/core/ports.ts';
+import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
+import type { Template } from '../../lambdas/core/template/template.ts';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { ensureTables } from '../../local/tables.ts';
+import { RecordingWorkflow } from './recording-workflow.ts';
 
 /** A DynamoDB endpoint for tests; stop() is a no-op for the runner's shared instance. */
 export interface TestDynamoDb {
@@ -39,4 +44,15 @@ export async function releasesTableFor(
   });
   const bindings = await ensureTables(client, [releasesTable], `${prefix}-${uniqueTableSuffix()}`);
   return { client, tableName: bindings[releasesTable.envVar] ?? '' };
+}
+
+/** The use cases' context over a DynamoDB store, with the given templates and a workflow that only records. */
+export function releaseContextOver(store: ReleaseStore, templates: readonly Template[]): ReleaseContext {
+  return releaseContext({
+    store,
+    templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
+    clock: systemClock,
+    ids: ulidIds(),
+    workflow: new RecordingWorkflow(),
+  });
 }

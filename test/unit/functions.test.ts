@@ -55,6 +55,23 @@ describe('the function catalog', () => {
     }
   });
 
+  it('builds every POST, PATCH and DELETE route with the records of Idempotency-Key, and no GET route', async () => {
+    Object.assign(process.env, TABLE, MACHINES, TOPICS, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const env = { ...TABLE, ...MACHINES, ...TOPICS };
+    for (const def of routes) {
+      const module = (await import(pathToFileURL(`${REPO_ROOT}/${def.entry}`).href)) as {
+        fn: { build(services: unknown): { idempotent?: boolean } };
+      };
+      // Building makes no call: the services are only held.
+      const built = module.fn.build(compose(def, readConfig(def, env)));
+      assert.equal(
+        built.idempotent === true,
+        def.method !== 'GET',
+        `${def.method} ${def.path} honours Idempotency-Key`,
+      );
+    }
+  });
+
   it('never gives a route a state machine task function', () => {
     assert.ok(routes.every((route) => route.workflow !== ('task' as string)));
     assert.equal(WORKFLOW_FUNCTION.workflow, 'task');

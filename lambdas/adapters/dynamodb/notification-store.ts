@@ -4,9 +4,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StaleVersion } from '../../core/errors.ts';
 import type { Contact, Delivery, Notification } from '../../core/notify/notification.ts';
 import type { NotificationStore, Page, PageQuery } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, nonEmpty, startsWithMore } from './cursor.ts';
+import { transactWrite } from './transact.ts';
 
 type Row = Record<string, NativeAttributeValue>;
 
@@ -63,20 +65,27 @@ export class DynamoNotificationStore implements NotificationStore {
   }
 
   async saveContact(contact: Contact): Promise<void> {
-    await this.#doc.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          pk: contactPk(contact.id),
-          sk: CONTACT,
-          kind: 'contact',
-          state: 'active',
-          ...contact,
-          gsi2pk: ALL_CONTACTS,
-          gsi2sk: `${contact.createdAt}#${contact.id}`,
+    // A transaction of one: inside a request with an Idempotency-Key, the key's record is marked with it.
+    await transactWrite(
+      this.#doc,
+      [
+        {
+          Put: {
+            TableName: this.#table,
+            Item: {
+              pk: contactPk(contact.id),
+              sk: CONTACT,
+              kind: 'contact',
+              state: 'active',
+              ...contact,
+              gsi2pk: ALL_CONTACTS,
+              gsi2sk: `${contact.createdAt}#${contact.id}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+      ],
+      `contact '${contact.id}' exists already`,
     );
   }
 
@@ -110,19 +119,25 @@ export class DynamoNotificationStore implements NotificationStore {
 
   async removeContact(contactId: string, at: string): Promise<boolean> {
     try {
-      await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: contactPk(contactId), sk: CONTACT },
-          UpdateExpression: 'SET #state = :removed, removedAt = :at REMOVE gsi2pk, gsi2sk',
-          ConditionExpression: '#state = :active',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':removed': 'removed', ':active': 'active', ':at': at },
-        }),
+      await transactWrite(
+        this.#doc,
+        [
+          {
+            Update: {
+              TableName: this.#table,
+              Key: { pk: contactPk(contactId), sk: CONTACT },
+              UpdateExpression: 'SET #state = :removed, removedAt = :at REMOVE gsi2pk, gsi2sk',
+              ConditionExpression: '#state = :active',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':removed': 'removed', ':active': 'active', ':at': at },
+            },
+          },
+        ],
+        `contact '${contactId}' was removed already`,
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof StaleVersion) return false;
       throw error;
     }
   }

@@ -25,6 +25,11 @@ export interface TableSchema {
   readonly globalSecondaryIndexes: readonly IndexSchema[];
   /** The table's stream: new row images, for the notifier (see lambdas/events/stream-filter.ts). */
   readonly stream?: 'NEW_IMAGE' | undefined;
+  /**
+   * The attribute (epoch seconds) after which DynamoDB's TTL removes a row. Readers never trust it to have happened
+   * (removal lags by up to days): a record past its expiry counts as gone. DynamoDB Local keeps such rows.
+   */
+  readonly timeToLiveAttribute?: string | undefined;
 }
 
 export const releasesTable: TableSchema = {
@@ -33,6 +38,8 @@ export const releasesTable: TableSchema = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   stream: 'NEW_IMAGE',
+  // Idempotency-Key records (REQUEST#…) expire 24 hours after their request.
+  timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
       // Releases of one status, newest first: gsi1pk = STATUS#<status>, gsi1sk = <createdAt>#<releaseId>.

@@ -3,17 +3,23 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
+import { requestMark } from './request-store.ts';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
-/** Writes every item or none; a condition that no longer holds throws StaleVersion with `conflict` as its message. */
+/**
+ * Writes every item or none; a condition that no longer holds throws StaleVersion with `conflict` as its message.
+ * Inside a request that sent an Idempotency-Key, the transaction also marks the key's record: the change and the
+ * knowledge that it was made are one write.
+ */
 export async function transactWrite(
   doc: DynamoDBDocumentClient,
   items: TransactItems,
   conflict: string,
 ): Promise<void> {
   try {
-    await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    const mark = requestMark();
+    await doc.send(new TransactWriteCommand({ TransactItems: mark ? [...items, mark] : items }));
   } catch (error) {
     if (error instanceof TransactionCanceledException) {
       const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');

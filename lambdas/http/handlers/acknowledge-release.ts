@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { AcknowledgeBody, ReleaseParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.acknowledgeRelease, ({ releases }) =>
-  httpRoute({ params: ReleaseParams, body: AcknowledgeBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.acknowledgeRelease, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, body: AcknowledgeBody, requests }, async ({ actor, params, body }) =>
     ok(await acknowledge(releases, actor, params.releaseId, body.note)),
   ),
 );

@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.advanceRelease, ({ releases }) =>
-  httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
+export const fn = defineFunction(ROUTES.advanceRelease, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, requests }, async ({ actor, params }) =>
     ok(await advance(releases, actor, params.releaseId)),
   ),
 );

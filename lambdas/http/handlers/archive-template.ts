@@ -7,8 +7,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ArchiveTemplateBody, TemplateParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.archiveTemplate, ({ templates }) =>
-  httpRoute({ params: TemplateParams, body: ArchiveTemplateBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.archiveTemplate, ({ templates, requests }) =>
+  httpRoute({ params: TemplateParams, body: ArchiveTemplateBody, requests }, async ({ actor, params, body }) =>
     ok(await archiveTemplate(templates, actor, params.templateId, body.archived ?? true)),
   ),
 );

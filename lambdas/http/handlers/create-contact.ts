@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { created, httpRoute } from '../api.ts';
 import { ContactBody } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.createContact, ({ notifications }) =>
-  httpRoute({ body: ContactBody }, async ({ actor, body }) => {
+export const fn = defineFunction(ROUTES.createContact, ({ notifications, requests }) =>
+  httpRoute({ body: ContactBody, requests }, async ({ actor, body }) => {
     const contact = await createContact(notifications, actor, body);
     return created(`/contacts/${contact.id}`, contact);
   }),

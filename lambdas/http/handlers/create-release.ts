@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { created, httpRoute } from '../api.ts';
 import { CreateReleaseBody } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.createRelease, ({ releases }) =>
-  httpRoute({ body: CreateReleaseBody }, async ({ actor, body }) => {
+export const fn = defineFunction(ROUTES.createRelease, ({ releases, requests }) =>
+  httpRoute({ body: CreateReleaseBody, requests }, async ({ actor, body }) => {
     const release = await createRelease(releases, actor, body);
     return created(`/releases/${release.id}`, release);
   }),

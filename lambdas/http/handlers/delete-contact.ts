@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ContactParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.deleteContact, ({ notifications }) =>
-  httpRoute({ params: ContactParams }, async ({ actor, params }) =>
+export const fn = defineFunction(ROUTES.deleteContact, ({ notifications, requests }) =>
+  httpRoute({ params: ContactParams, requests }, async ({ actor, params }) =>
     ok(await removeContact(notifications, actor, params.contactId)),
   ),
 );

@@ -20,9 +20,9 @@ function formatOf(contentType: string): 'markdown' | 'json' {
   );
 }
 
-export const fn = defineFunction(ROUTES.importTemplate, ({ templates }) =>
+export const fn = defineFunction(ROUTES.importTemplate, ({ templates, requests }) =>
   httpRoute(
-    { query: ImportTemplateQuery, raw: { maxBytes: MAX_TEMPLATE_BYTES } },
+    { query: ImportTemplateQuery, raw: { maxBytes: MAX_TEMPLATE_BYTES }, requests },
     async ({ actor, query, rawBody, contentType }) => {
       const format = formatOf(contentType);
       if (rawBody.trim() === '') throw ValidationFailed.field('body', 'is empty: send the checklist');

@@ -7,8 +7,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { MetricsBody, ReleaseParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.recordMetrics, ({ releases }) =>
-  httpRoute({ params: ReleaseParams, body: MetricsBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.recordMetrics, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, body: MetricsBody, requests }, async ({ actor, params, body }) =>
     ok(await recordMetrics(releases, actor, params.releaseId, body.samples)),
   ),
 );

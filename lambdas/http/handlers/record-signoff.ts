@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams, SignoffBody } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.recordSignoff, ({ releases }) =>
-  httpRoute({ params: ReleaseParams, body: SignoffBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.recordSignoff, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, body: SignoffBody, requests }, async ({ actor, params, body }) =>
     ok(await recordSignoff(releases, actor, params.releaseId, body)),
   ),
 );

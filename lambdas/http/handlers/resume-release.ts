@@ -7,8 +7,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReleaseParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.resumeRelease, ({ releases }) =>
-  httpRoute({ params: ReleaseParams }, async ({ actor, params }) =>
+export const fn = defineFunction(ROUTES.resumeRelease, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, requests }, async ({ actor, params }) =>
     ok(await resume(releases, actor, params.releaseId)),
   ),
 );

@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ReasonBody, ReleaseParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.rollbackRelease, ({ releases }) =>
-  httpRoute({ params: ReleaseParams, body: ReasonBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.rollbackRelease, ({ releases, requests }) =>
+  httpRoute({ params: ReleaseParams, body: ReasonBody, requests }, async ({ actor, params, body }) =>
     ok(await requestRollback(releases, actor, params.releaseId, body.reason)),
   ),
 );

@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { ItemParams, UpdateItemBody } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.updateItem, ({ releases }) =>
-  httpRoute({ params: ItemParams, body: UpdateItemBody }, async ({ actor, params, body }) =>
+export const fn = defineFunction(ROUTES.updateItem, ({ releases, requests }) =>
+  httpRoute({ params: ItemParams, body: UpdateItemBody, requests }, async ({ actor, params, body }) =>
     ok(await updateItem(releases, actor, params.releaseId, params.itemId, body)),
   ),
 );

@@ -6,8 +6,8 @@ import { lambdaHandler } from '../../functions/lambda.ts';
 import { httpRoute, ok } from '../api.ts';
 import { SignoffParams } from '../schemas.ts';
 
-export const fn = defineFunction(ROUTES.withdrawSignoff, ({ releases }) =>
-  httpRoute({ params: SignoffParams }, async ({ actor, params }) =>
+export const fn = defineFunction(ROUTES.withdrawSignoff, ({ releases, requests }) =>
+  httpRoute({ params: SignoffParams, requests }, async ({ actor, params }) =>
     ok(await withdrawSignoff(releases, actor, params.releaseId, params.gate, params.role)),
   ),
 );
