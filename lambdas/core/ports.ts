@@ -153,16 +153,24 @@ export interface IdGenerator {
 
 /** The workflow service that drives releases (Step Functions in AWS, aws-local-stepfunctions locally). */
 export interface WorkflowEngine {
-  /** Starts the execution that drives a release (`resume`: one already under way); returns the execution id. */
-  start(releaseId: string, options?: { readonly resume?: boolean }): Promise<string>;
+  /**
+   * Starts the execution that drives a release, named after it; returns the execution id. With `resumeAs`, one that
+   * continues a release under way, named `resumeAs` (resumeExecutionName): while an execution of that name runs, it
+   * is the one returned and nothing starts; once it has ended, the next attempt's name is used (startAttempts).
+   */
+  start(releaseId: string, options?: { readonly resumeAs?: string }): Promise<string>;
   /** Answers a callback task; false when that task no longer waits (it timed out, failed or was answered). */
   succeed(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<boolean>;
   /** Fails a callback task with an error the definition catches; false when that task no longer waits. */
   fail(taskToken: string, error: string, cause: string): Promise<boolean>;
   /** Stops an execution; stopping one that already ended is not an error. */
   stop(executionId: string, cause: string): Promise<void>;
-  /** Starts the escalation execution of a release's escalation (named after it: never started twice). */
-  startEscalation(releaseId: string, escalationId: string): Promise<string>;
+  /**
+   * Starts the escalation execution of a release's escalation, named after it: never started twice. With `restart`,
+   * one whose execution ended while it still pages (the execution failed) is started again, under the next
+   * attempt's name (startAttempts); one that runs is left alone.
+   */
+  startEscalation(releaseId: string, escalationId: string, options?: { readonly restart?: boolean }): Promise<string>;
 }
 
 /** Delivery of notifications: SNS in AWS, the local notifier on one machine. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { create, type Driver, drive, driver, eventTypes, read, satisfy, until } from '../support/drive.ts';
-import { api, removeDataDir, startLocalProcess, tempDataDir } from '../support/local-process.ts';
+import { api, assertProblem, removeDataDir, startLocalProcess, tempDataDir } from '../support/local-process.ts';
 
 /** A week in about two seconds. */
 const TIME_SCALE = '302400';
@@ -97,6 +97,51 @@ describe('the release workflow over the local HTTP API', () => {
       body: { gate: 'pre-release', role: 'security-lead', decision: 'approve' },
     });
     await until(d, release.id, 'DEPLOYING', (next) => next.status === 'DEPLOYING');
+  });
+
+  it('resumes a release once when two resumes arrive at once, and a third later finds it resumed', async () => {
+    const release = await create(d, 'mantisdb-v1');
+    const first = await until(d, release.id, 'the first execution', (view) => view.executionId !== undefined);
+    const rm = await d.token(['release-manager']);
+    const resume = () => api(d.local.url, 'POST', `/releases/${release.id}/resume`, { token: rm });
+    const answers = await Promise.all([resume(), resume()]);
+    for (const answer of answers) {
+      // Each is a success, or a clear problem: never a 500.
+      if (answer.status !== 200) assertProblem(answer, 409, 'a concurrent resume');
+    }
+    assert.ok(
+      answers.some((answer) => answer.status === 200),
+      JSON.stringify(answers.map((answer) => answer.body)),
+    );
+    const resumed = await until(
+      d,
+      release.id,
+      'the resumed execution',
+      (view) => view.executionId !== undefined && view.executionId !== first.executionId,
+    );
+    assert.match(resumed.executionId ?? '', new RegExp(`:${release.id}-resume-[0-9a-f]{16}$`));
+    const third = await resume();
+    assert.equal(third.status, 200, JSON.stringify(third.body));
+    assert.equal(third.body.executionId, resumed.executionId, 'the same execution goes on');
+
+    const end = await drive(d, release.id, ['PRE_RELEASE', 'DEPLOYING', 'MONITORING']);
+    assert.equal(end.status, 'COMPLETED');
+    assert.equal(end.executionId, resumed.executionId);
+    const events = (
+      await api(d.local.url, 'GET', `/releases/${release.id}/events?limit=200`, { token: rm })
+    ).body.items.map((event: { type: string; data: Record<string, unknown> }) => event);
+    const ofType = (type: string) => events.filter((event: { type: string }) => event.type === type);
+    // The first execution, then one resumed: no second execution ever took the release over.
+    assert.deepEqual(
+      ofType('workflow.started').map((event: { data: Record<string, unknown> }) => event.data.executionId),
+      [first.executionId, resumed.executionId],
+    );
+    const requests = ofType('workflow.resume-requested');
+    assert.ok(requests.length >= 1 && requests.length <= 2, `${requests.length} resume requests recorded`);
+    for (const request of requests) assert.equal(request.data.execution, resumed.executionId);
+    assert.equal(ofType('release.completed').length, 1);
+    const gates = ofType('gate.passed').map((event: { data: Record<string, unknown> }) => event.data.gate);
+    assert.equal(new Set(gates).size, gates.length, `each gate passed once: ${gates.join(', ')}`);
   });
 });
 

@@ -343,6 +343,35 @@ describe('local Step Functions endpoint', { timeout: 10_000 }, () => {
     assert.equal((await engine.whenSettled(executionArn)).status, 'SUCCEEDED');
     await workflow.stop(executionArnOf('never-started'), 'nothing to stop');
   });
+
+  it('resumes one point in one execution through the adapter, and takes the next name once it ended', async () => {
+    const workflow = new StepFunctionsWorkflow({ client, stateMachineArn });
+    const name = 'release-resumed-resume-0123456789abcdef';
+    // Twice at once and once more: StartExecution returns the running execution of that name.
+    const [first, second] = await Promise.all([
+      workflow.start('release-resumed', { resumeAs: name }),
+      workflow.start('release-resumed', { resumeAs: name }),
+    ]);
+    assert.equal(first, executionArnOf(name));
+    assert.equal(second, first);
+    assert.equal(await workflow.start('release-resumed', { resumeAs: name }), first);
+    const input = JSON.parse(engine.describeExecution(first).input);
+    assert.equal(input.releaseId, 'release-resumed');
+    assert.equal(input.resume, true);
+    // It ended (here: stopped): its name is taken whatever the input, so the next resume is the next attempt.
+    await workflow.stop(first, 'ended');
+    const next = await workflow.start('release-resumed', { resumeAs: name });
+    assert.equal(next, executionArnOf(`${name}-2`));
+    assert.equal(await workflow.start('release-resumed', { resumeAs: name }), next);
+    // A running execution of that name with another input (one started under another definition) is not reused.
+    await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'other-point', input: JSON.stringify({ releaseId: 'x' }) }),
+    );
+    assert.equal(await workflow.start('x', { resumeAs: 'other-point' }), executionArnOf('other-point-2'));
+    for (const arn of [next, executionArnOf('other-point'), executionArnOf('other-point-2')]) {
+      await workflow.stop(arn, 'done');
+    }
+  });
 });
 
 describe('one endpoint serving two engines', { timeout: 10_000 }, () => {

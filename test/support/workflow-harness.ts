@@ -5,6 +5,11 @@
 import type { WorkflowEngine } from '../../lambdas/core/ports.ts';
 import { type ReleaseContext, releaseContext } from '../../lambdas/core/release/context.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
+import {
+  escalationExecutionName,
+  releaseExecutionName,
+  startAttempts,
+} from '../../lambdas/core/workflow/execution-names.ts';
 import { workflowDefinition } from '../../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../../lambdas/workflow/escalation-definition.ts';
 import { runEscalationTask } from '../../lambdas/workflow/escalation-task.ts';
@@ -19,8 +24,15 @@ const ESCALATION_FUNCTION = 'local-escalation-function';
 const gone = (error: unknown) =>
   error instanceof Error && ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes(error.name);
 
-/** The WorkflowEngine port over the local engines, with the SDK's "gone token" semantics. */
-export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalWorkflowEngine): WorkflowEngine {
+/**
+ * The WorkflowEngine port over the local engines, with the SDK's "gone token" semantics and the Step Functions
+ * adapter's execution names. `started` gets the id of every execution it started (not those a start found running).
+ */
+export function engineWorkflow(
+  engine: LocalWorkflowEngine,
+  escalations?: LocalWorkflowEngine,
+  started: Set<string> = new Set(),
+): WorkflowEngine {
   const engines = escalations ? [engine, escalations] : [engine];
   /** A token belongs to one engine: try each, as the local Step Functions endpoint does. */
   const answer = (send: (target: LocalWorkflowEngine) => void): boolean => {
@@ -36,13 +48,24 @@ export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalW
     if (gone(last)) return false;
     throw last;
   };
+  /** Starts a named execution; undefined when the name is taken (by one that ended, or with another input). */
+  const tryStart = (target: LocalWorkflowEngine, name: string, input: object): string | undefined => {
+    try {
+      const { executionArn } = target.startExecution({ name, input: JSON.stringify(input) });
+      started.add(executionArn);
+      return executionArn;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return undefined;
+      throw error;
+    }
+  };
+  const named = (target: LocalWorkflowEngine, name: string, input: object): string =>
+    tryStart(target, name, input) ?? `${target.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   return {
     async start(releaseId, options = {}) {
-      const name = options.resume ? `${releaseId}-resume-${Date.now()}` : releaseId;
-      return engine.startExecution({
-        name,
-        input: JSON.stringify({ releaseId, ...(options.resume ? { resume: true } : {}) }),
-      }).executionArn;
+      const { resumeAs } = options;
+      if (resumeAs === undefined) return named(engine, releaseExecutionName(releaseId), { releaseId });
+      return startAttempts(resumeAs, async (name) => tryStart(engine, name, { releaseId, resume: true }));
     },
     async succeed(taskToken, output) {
       return answer((target) => target.sendTaskSuccess({ taskToken, output: JSON.stringify(output) }));
@@ -50,12 +73,12 @@ export function engineWorkflow(engine: LocalWorkflowEngine, escalations?: LocalW
     async fail(taskToken, error, cause) {
       return answer((target) => target.sendTaskFailure({ taskToken, error, cause }));
     },
-    async startEscalation(releaseId, escalationId) {
+    async startEscalation(releaseId, escalationId, options = {}) {
       if (!escalations) throw new Error('no escalation engine');
-      return escalations.startExecution({
-        name: `${releaseId}-${escalationId}`,
-        input: JSON.stringify({ releaseId, escalationId }),
-      }).executionArn;
+      const name = escalationExecutionName(releaseId, escalationId);
+      const input = { releaseId, escalationId };
+      if (options.restart) return startAttempts(name, async (attempt) => tryStart(escalations, attempt, input));
+      return named(escalations, name, input);
     },
     async stop(executionId, cause) {
       try {
@@ -124,12 +147,13 @@ export function workflowHarness(templates: readonly Template[], options: Harness
     },
     timeScale: 1,
   });
+  const started = new Set<string>();
   const service = releaseContext({
     store,
     templates: { list: () => templates, get: (id) => templates.find((t) => t.id === id) },
     clock: { now: () => new Date() },
     ids: sequentialIds(),
-    workflow: engineWorkflow(engine, escalations),
+    workflow: engineWorkflow(engine, escalations, started),
     timeScale: options.timeScale ?? 1,
     backoff: async () => undefined,
   });
@@ -145,6 +169,8 @@ export function workflowHarness(templates: readonly Template[], options: Harness
       describe: engine.describeExecution.bind(engine),
     },
     escalations,
+    /** Every execution started on either engine, in order: a start that found one running adds nothing. */
+    started: () => [...started],
     service,
     /** Set a fault to make the next invocations of a task function throw; unset it to fix the cause. */
     faults,

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { importChecklist, importChecklistWithReport } from '../../lambdas/core/import/markdown-import.ts';
+import { NO_ON_CALL_WARNING, templateReport } from '../../lambdas/core/import/report.ts';
+import { findBuiltInTemplate } from '../../templates/index.ts';
 import { fixture } from '../support/checklists.ts';
 
 const options = { id: 'payments', sourceFile: 'ops-runbook.md' };
@@ -78,11 +80,54 @@ describe('an operations runbook', () => {
       escalationLevels: 2,
       successMetrics: 0,
       metadata: {},
-      warnings: [],
+      // Its escalation names an on-call engineer, but no section says who is on call.
+      warnings: [{ message: NO_ON_CALL_WARNING }],
     });
   });
 
   it('importChecklist returns the same template', () => {
     assert.deepEqual(importChecklist(fixture('ops-runbook.md'), options), template);
+  });
+});
+
+describe('the on-call warning', () => {
+  const onCallSection = ['', '## On-Call', '- **On-call engineer**: Dana - +14155550100', '- **SRE**: pager'];
+
+  it('says that rollbacks go to the release manager only, and how to name on-call roles', () => {
+    const { report } = importChecklistWithReport(fixture('ops-runbook.md'), options);
+    const warning = report.warnings.find((w) => /on-call/.test(w.message));
+    assert.equal(warning?.line, undefined);
+    assert.match(warning?.message ?? '', /^no on-call role: rollbacks will go to the release manager only/);
+    assert.match(warning?.message ?? '', /add a section titled "On-Call" \(or "Contacts"\) without checkboxes/);
+    assert.match(warning?.message ?? '', /"- \*\*DevOps Engineer\*\*: name, phone"/);
+  });
+
+  it('is not given for a checklist with an on-call section, and the hint it gives imports as on-call roles', () => {
+    const markdown = `${fixture('ops-runbook.md').trimEnd()}\n${onCallSection.join('\n')}\n`;
+    const { template, report } = importChecklistWithReport(markdown, options);
+    assert.deepEqual(
+      template.onCall.map((entry) => entry.role),
+      ['on-call-engineer', 'sre'],
+    );
+    assert.deepEqual(report.warnings, []);
+    // The example the warning gives, as written, is read as an on-call role.
+    const example = /e\.g\. "(.+?)"/.exec(NO_ON_CALL_WARNING)?.[1] ?? '';
+    const hinted = importChecklistWithReport(
+      `${fixture('ops-runbook.md').trimEnd()}\n\n## On-Call\n${example}\n`,
+      options,
+    );
+    assert.deepEqual(
+      hinted.template.onCall.map((entry) => entry.role),
+      ['devops-engineer'],
+    );
+    assert.deepEqual(hinted.report.warnings, []);
+  });
+
+  it('is given for a JSON template without onCall entries (MantisDB), not for one with them (ToolBoxAI)', () => {
+    const mantis = findBuiltInTemplate('mantisdb-v1');
+    const toolbox = findBuiltInTemplate('toolboxai-v1');
+    assert.ok(mantis && toolbox);
+    assert.deepEqual(templateReport(mantis, []).warnings, [{ message: NO_ON_CALL_WARNING }]);
+    assert.deepEqual(templateReport(toolbox, []).warnings, []);
   });
 });

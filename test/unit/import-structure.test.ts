@@ -3,6 +3,7 @@
 // exactly, as an outline of phases, sections and nested items.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { NO_ON_CALL_WARNING } from '../../lambdas/core/import/report.ts';
 import { fixture, load, outline } from '../support/checklists.ts';
 
 describe('front matter', () => {
@@ -117,6 +118,7 @@ describe('headings', () => {
       [3, 'steps before the first heading: they open the pre-release phase'],
       [6, '2 items were pre-checked; a template starts blank'],
       [14, 'an empty task, not imported'],
+      [undefined, NO_ON_CALL_WARNING],
     ]);
     const code = template.phases[0]?.sections[1]?.items[1];
     assert.equal(code?.description, '```sh\n./scripts/check-licenses.sh --strict\n```');

@@ -415,7 +415,9 @@ describe('windowReport', () => {
         title: 'API response time >500ms p95',
         condition: latency,
         threshold: 500,
+        treatMissingData: 'missing',
         breaches: [{ periodStart: '2026-11-21T09:39:00.000Z', value: 600 }],
+        breached: true,
       },
     ]);
     assert.deepEqual(report.breachedTriggers, ['api-response-time-500ms-p95']);
@@ -428,6 +430,7 @@ describe('windowReport', () => {
       ],
     );
     assert.deepEqual(db?.triggers[0]?.breaches, []);
+    assert.equal(db?.triggers[0]?.breached, false, 'samples under the threshold: no breach');
   });
 
   it('says which success metrics were met, not met, had no data or are qualitative', () => {

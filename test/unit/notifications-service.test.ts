@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Forbidden } from '../../lambdas/core/errors.ts';
+import { report } from '../../lambdas/core/monitoring/metrics-use-cases.ts';
 import type {
   Contact,
   Delivery,
@@ -230,7 +231,10 @@ describe('notifications service', () => {
       assert.equal(rest.length, 0);
       assert.ok(n);
       assert.equal(n.type, 'window.passed');
-      assert.equal(n.severity, 'info', 'the 900 ms and 700 ms samples outside the window breach nothing');
+      // The 900 ms and 700 ms samples outside the window breach nothing; what warns is the 5 metrics without data
+      // (the 5 % errors came after the window).
+      assert.equal(n.severity, 'warning');
+      assert.equal(n.subject, '[Shipgate] R: window immediate passed with no data for 5 metrics');
       const email = n.text.email;
       assert.ok(
         email.includes('  - api.latency.p95: 3 samples, min 120 ms, avg 150 ms, max 180 ms, p95 180 ms\n'),
@@ -238,7 +242,7 @@ describe('notifications service', () => {
       );
       assert.ok(email.includes('  - api.error_rate: no samples\n'), email);
       assert.ok(email.includes(`from ${STARTED} to ${PASSED}`), email);
-      assert.ok(n.text.sms.includes('2h window passed: 1 metric, 0 breaches, targets 2/2 met.'), n.text.sms);
+      assert.ok(n.text.sms.includes('2h window passed: 1 metric, 0 breaches, targets 2/2 met, 5 without data.'));
       assert.deepEqual(t.notifier.published, [n], 'what was published carries the report');
     });
 
@@ -256,6 +260,43 @@ describe('notifications service', () => {
       trail.push(started('2026-11-21T11:00:00.000Z', 'extended'), started(STARTED, 'immediate'));
       const [n] = await handleEvent(t.notifications, passed);
       assert.ok(n?.text.email.includes('  - api.latency.p95: 3 samples, min 120 ms'), n?.text.email);
+    });
+
+    it('an automatic window that got no sample at all does not pass silently: a critical notification and report', async () => {
+      const t = setup();
+      const release = await createRelease(t.releases, rm, { templateId: 'toolboxai-v1', name: 'R', version: '1' });
+      const trail = t.releasesStore.releases.get(release.id)?.events;
+      assert.ok(trail);
+      const machine = { id: 'shipgate', name: 'Shipgate workflow', kind: 'machine' } as const;
+      const windowEvent = (type: 'window.started' | 'window.passed', at: string): AuditEvent => ({
+        id: `evt-${type}`,
+        releaseId: release.id,
+        type,
+        at,
+        actor: machine,
+        data: { phase: 'monitoring', window: 'immediate', ...(type === 'window.passed' ? { startedAt: STARTED } : {}) },
+      });
+      const passed = windowEvent('window.passed', PASSED);
+      trail.push(windowEvent('window.started', STARTED), passed);
+
+      const [n, ...rest] = await handleEvent(t.notifications, passed);
+      assert.equal(rest.length, 0);
+      assert.ok(n);
+      assert.equal(n.severity, 'critical');
+      assert.equal(n.subject, '[Shipgate] CRITICAL R: window immediate passed with NO DATA for any trigger');
+      assert.ok(n.text.email.includes('its automatic rollback could not have fired'), n.text.email);
+      assert.ok(n.roles.includes('release-manager'));
+      assert.deepEqual(t.notifier.published, [n], 'published, not only recorded');
+
+      // GET /releases/{id}/report says the same, machine-readably.
+      const { windows } = await report(t.releases, user('quinn', ['qa-lead']), release.id);
+      const [immediate] = windows;
+      assert.ok(immediate);
+      assert.deepEqual(
+        [immediate.windowId, immediate.passed, immediate.unmonitored, immediate.attention],
+        ['immediate', true, true, 'critical'],
+      );
+      assert.ok(immediate.missingData.some((gap) => gap.metric === 'api.latency.p95' && gap.effect === 'warning'));
     });
 
     it('says only that the window passed when its start cannot be found', async () => {

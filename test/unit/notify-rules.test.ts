@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import type { ActorRef } from '../../lambdas/core/auth/actor.ts';
 import { windowReport } from '../../lambdas/core/monitoring/report.ts';
 import type { MetricSample } from '../../lambdas/core/monitoring/samples.ts';
-import type { Notification } from '../../lambdas/core/notify/notification.ts';
+import { filterPolicyFor, matchesFilterPolicy } from '../../lambdas/core/notify/filter-policy.ts';
+import type { FilterPolicy, Notification } from '../../lambdas/core/notify/notification.ts';
+import { messageAttributes } from '../../lambdas/core/notify/notification.ts';
 import { SUBJECT_MAX_LENGTH, subjectLine } from '../../lambdas/core/notify/render.ts';
 import { notificationsFor } from '../../lambdas/core/notify/routing.ts';
 import { fitSms, SMS_MAX_LENGTH } from '../../lambdas/core/notify/sms.ts';
@@ -297,41 +299,90 @@ describe('which notifications an audit event causes', () => {
     }
   });
 
-  it('rollback.requested: a critical rollback.triggered to the manager, level 1 and on-call, paging level 1', () => {
-    const requested = event('rollback.requested', { reason: 'error rate 3%' });
-    assert.deepEqual(summary(notificationsFor(requested, agg({ status: 'ROLLBACK_REQUESTED' }))), [
-      {
-        id: `${requested.id}.1`,
-        type: 'rollback.triggered',
-        severity: 'critical',
-        roles: [
-          'release-manager',
-          'engineering-lead',
-          'backend-lead',
-          'frontend-lead',
-          'devops-engineer',
-          'security-lead',
-        ],
-        escalationLevel: 1,
-      },
-    ]);
-  });
+  /** Each audit event of a rollback, with the release as it stands then. */
+  const rollbackEvents = [
+    [event('rollback.requested', { reason: 'error rate 3%', trigger: 'error-rate' }), 'ROLLBACK_REQUESTED'],
+    [event('rollback.proposed', { reason: 'error rate 3%', trigger: 'error-rate' }), 'MONITORING'],
+    [event('rollback.completed'), 'ROLLED_BACK'],
+    [event('rollback.failed', { cause: 'x' }), 'ROLLBACK_FAILED'],
+  ] as const;
+  const rollbackOf = (template: Template) =>
+    rollbackEvents.flatMap(([e, status]) =>
+      notificationsFor(e, agg({ status, currentPhase: 'monitoring' }, [], template)),
+    );
 
-  it('rollback.completed (info) and rollback.failed (critical): to the manager and the level-1 roles', () => {
-    const completed = notificationsFor(event('rollback.completed'), agg({ status: 'ROLLED_BACK' }));
-    const failed = notificationsFor(event('rollback.failed', { cause: 'x' }), agg({ status: 'ROLLBACK_FAILED' }));
+  it('rollback events: to the manager, the on-call role and the on-call section; level 1 paged but for a proposal', () => {
+    const requested = rollbackEvents[0][0];
+    assert.deepEqual(summary(notificationsFor(requested, agg({ status: 'ROLLBACK_REQUESTED' })))[0], {
+      id: `${requested.id}.1`,
+      type: 'rollback.triggered',
+      severity: 'critical',
+      roles: [
+        'release-manager',
+        'engineering-lead',
+        'backend-lead',
+        'frontend-lead',
+        'devops-engineer',
+        'security-lead',
+        'on-call',
+      ],
+      escalationLevel: 1,
+    });
+    const level1AndOnCall = ['release-manager', 'engineering-lead', ...onCall.slice(1), 'on-call'];
     assert.deepEqual(
-      [...completed, ...failed].map((n) => [n.type, n.severity, n.roles, n.escalationLevel]),
+      rollbackOf(toolbox).map((n) => [n.type, n.severity, n.roles, n.escalationLevel]),
       [
-        ['rollback.completed', 'info', ['release-manager', 'engineering-lead'], 1],
-        ['rollback.failed', 'critical', ['release-manager', 'engineering-lead'], 1],
+        ['rollback.triggered', 'critical', level1AndOnCall, 1],
+        // A proposal waits for the release manager's decision: on call hears of it, nobody is paged.
+        ['rollback.triggered', 'critical', [...onCall, 'on-call'], undefined],
+        ['rollback.completed', 'info', level1AndOnCall, 1],
+        ['rollback.failed', 'critical', level1AndOnCall, 1],
       ],
     );
-    // MantisDB names no escalation chain: the release manager alone.
+    for (const n of rollbackOf(toolbox)) assert.ok(!n.text.email.includes('names no on-call role'), n.type);
+  });
+
+  it('rollback events of a template naming no on-call role: the release manager, and the email says so', () => {
+    // MantisDB names no on-call section and no escalation chain.
+    assert.deepEqual(mantis.onCall, []);
+    const notifications = rollbackOf(mantis);
     assert.deepEqual(
-      notificationsFor(event('rollback.failed'), agg({ status: 'ROLLBACK_FAILED' }, [], mantis)).map((n) => n.roles),
-      [['release-manager']],
+      notifications.map((n) => [n.type, n.roles]),
+      [
+        ['rollback.triggered', ['release-manager', 'on-call']],
+        ['rollback.triggered', ['release-manager', 'on-call']],
+        ['rollback.completed', ['release-manager', 'on-call']],
+        ['rollback.failed', ['release-manager', 'on-call']],
+      ],
     );
+    for (const n of notifications) {
+      assert.match(n.text.email, /names no on-call role, so the release manager is told instead/, n.type);
+      assert.match(n.text.email, /add an "On-Call" section to the checklist, one role per line/, n.type);
+      assert.ok(n.text.sms.length <= SMS_MAX_LENGTH, n.text.sms);
+    }
+  });
+
+  it('a contact holding the on-call role, or an on-call role of the template, is told of every rollback', () => {
+    const contacts = {
+      onCall: filterPolicyFor({ roles: ['on-call'] }),
+      onCallRollbacksOnly: filterPolicyFor({ roles: ['on-call'], events: ['rollback.triggered'] }),
+      sectionRole: filterPolicyFor({ roles: ['devops-engineer'] }),
+      other: filterPolicyFor({ roles: ['qa-lead'] }),
+    };
+    const told = (template: Template, policy: FilterPolicy) =>
+      rollbackOf(template)
+        .filter((n) => matchesFilterPolicy(policy, messageAttributes(n)))
+        .map((n) => n.type);
+    const every = ['rollback.triggered', 'rollback.triggered', 'rollback.completed', 'rollback.failed'];
+    for (const template of [toolbox, mantis]) {
+      assert.deepEqual(told(template, contacts.onCall), every, template.id);
+      assert.deepEqual(told(template, contacts.onCallRollbacksOnly), every.slice(0, 2), template.id);
+      assert.deepEqual(told(template, contacts.other), [], template.id);
+    }
+    assert.deepEqual(told(toolbox, contacts.sectionRole), every);
+    // Windows are not rollbacks: the on-call role alone does not get them.
+    const window = notificationsFor(event('window.started', { phase: 'monitoring', window: 'immediate' }), agg());
+    assert.ok(!window.some((n) => matchesFilterPolicy(contacts.onCall, messageAttributes(n))));
   });
 
   it('workflow.failed: to the release manager, critical once in production, with the resume call', () => {
@@ -633,8 +684,9 @@ describe('the window report of window.passed', () => {
     const [n, ...rest] = notificationsFor(passed('immediate'), monitoring, { publicUrl: URL, report });
     assert.equal(rest.length, 0);
     assert.ok(n);
-    assert.equal(n.severity, 'info');
-    assert.equal(n.subject, '[Shipgate] ToolBoxAI 1.1.0: monitoring window immediate passed');
+    // Only latency and errors were sent: the 4 other metrics the triggers watch had no data, which is no pass.
+    assert.equal(n.severity, 'warning');
+    assert.equal(n.subject, '[Shipgate] ToolBoxAI 1.1.0: window immediate passed with no data for 4 metrics');
     const email = n.text.email;
     assert.ok(email.includes(`from ${STARTED} to ${PASSED}`), email);
     assert.ok(
@@ -651,13 +703,28 @@ describe('the window report of window.passed', () => {
     assert.ok(email.includes('trigger API response time >500ms p95 (> 500 ms): not breached'), email);
     assert.ok(email.includes('  - db.query_time.avg: no samples\n'), 'a metric the window names but nobody sent');
     assert.ok(email.includes('target Database queries: <50ms average (success metric): no data;'), email);
-    assert.ok(email.includes('trigger Memory usage >2x normal (> 2x baseline): not evaluated, no baseline'), email);
+    assert.ok(
+      email.includes(
+        'trigger Memory usage >2x normal (> 2x baseline): no data (treatMissingData missing), no baseline',
+      ),
+      email,
+    );
+    assert.ok(
+      email.includes(
+        '  - NO DATA for system.availability: trigger System availability <99%: could not fire, no sample to judge ' +
+          '(treatMissingData missing); 1 target not judged\n',
+      ),
+      email,
+    );
     assert.ok(email.includes('Success metrics: 2 met, 5 no data, 8 not measured.'), email);
     assert.ok(email.includes('  - met: Error rate: <0.1% (target: 0.01%); avg 0.01 % over 1 sample'), email);
     assert.ok(email.includes('  - not measured: Security incidents: Zero\n'), email);
     assert.ok(email.includes(`Full report: GET ${URL}/releases/${RELEASE_ID}/report\n`), email);
     assert.ok(email.includes('Next: Extended Monitoring (First 24 Hours) (24 hours).'), 'the old facts stay');
-    assert.ok(email.includes('Nothing: this is for your information.'));
+    assert.ok(email.includes('Release manager: review the figures below'), email);
+    assert.ok(
+      email.includes(`check why no samples arrived (whatever sends them: POST ${URL}/releases/${RELEASE_ID}/metrics)`),
+    );
     assert.doesNotMatch(n.text.default, /\n/);
     assert.ok(
       n.text.default.includes(
@@ -672,16 +739,16 @@ describe('the window report of window.passed', () => {
       const [n] = notificationsFor(passed('immediate'), monitoring, { publicUrl, report });
       assert.ok(n);
       assert.ok(n.text.sms.length <= SMS_MAX_LENGTH, n.text.sms);
-      assert.ok(n.text.sms.includes('2h window passed: 2 metrics, 0 breaches, targets 4/4 met.'), n.text.sms);
+      assert.ok(n.text.sms.includes('2h window passed: 2 metrics, 0 breaches, targets 4/4 met, 4 without data.'));
       assert.ok(n.text.sms.endsWith(`/releases/${RELEASE_ID}/report`), n.text.sms);
     }
     const [bare] = notificationsFor(passed('immediate'), monitoring, { report });
     assert.equal(
       bare?.text.sms,
-      `Shipgate: ToolBoxAI 1.1.0 - 2h window passed: 2 metrics, 0 breaches, targets 4/4 met. Report: GET /releases/${RELEASE_ID}/report`,
+      `Shipgate: ToolBoxAI 1.1.0 - 2h window passed: 2 metrics, 0 breaches, targets 4/4 met, 4 without data. Report: GET /releases/${RELEASE_ID}/report`,
     );
     const [empty] = notificationsFor(passed('long-term'), monitoring, { report: reportOf('long-term', []) });
-    assert.match(empty?.text.sms ?? '', /7d window passed: 0 metrics, 0 breaches, no target measured\./);
+    assert.match(empty?.text.sms ?? '', /7d window passed: 0 metrics, 0 breaches, NO DATA for any trigger\./);
   });
 
   it('stays within 160 characters with a report, whatever the release is called', () => {
@@ -713,7 +780,13 @@ describe('the window report of window.passed', () => {
       n.subject,
       '[Shipgate] ToolBoxAI 1.1.0: window extended passed with 1 target missed and 1 trigger breached',
     );
-    assert.ok(n.text.email.includes('no rollback was approved'), n.text.email);
+    assert.ok(
+      n.text.email.includes(
+        'It passed with 1 target missed, 1 trigger breached and no data for 4 metrics. ' +
+          'This window asks before rolling back, and no rollback was approved.',
+      ),
+      n.text.email,
+    );
     assert.ok(
       n.text.email.includes(
         'trigger API error rate >1% (> 1 %): BREACHED, 1 breaching datapoint (worst 1.5 %, first in the period from',
@@ -722,7 +795,7 @@ describe('the window report of window.passed', () => {
     );
     assert.ok(n.text.email.includes('(success metric): NOT MET; avg 1.5 % over 1 sample (target < 0.1 %)'));
     assert.ok(n.text.email.includes(`POST ${URL}/releases/${RELEASE_ID}/rollback`), 'how to roll back');
-    assert.ok(n.text.sms.includes('24h window passed: 2 metrics, 1 breach, targets 1/2 met.'), n.text.sms);
+    assert.ok(n.text.sms.includes('24h window passed: 2 metrics, 1 breach, targets 1/2 met, 4 without data.'));
     assert.equal(n.text.sms.startsWith('CRITICAL'), false);
 
     // A target missed with no trigger breached (300 ms: over the 200 ms target, under the 500 ms trigger).
@@ -730,7 +803,11 @@ describe('the window report of window.passed', () => {
     const [missed] = notificationsFor(passed('immediate'), monitoring, { report: slow });
     assert.equal(missed?.severity, 'warning');
     assert.match(missed?.subject ?? '', /: window immediate passed with 2 targets missed$/);
-    assert.ok(missed?.text.email.includes('It passed with 2 targets missed.'), missed?.text.email);
+    assert.ok(
+      missed?.text.email.includes('It passed with 2 targets missed and no data for 5 metrics.'),
+      missed?.text.email,
+    );
+    assert.doesNotMatch(missed?.text.email ?? '', /no rollback was approved/, 'an automatic window proposes nothing');
   });
 
   it('without a report, or with the report of another window, reads as before: the window passed', () => {

@@ -4,6 +4,7 @@ import { Forbidden, NotFound, RuleViolation, StaleVersion } from '../../lambdas/
 import { recordSignoff, updateItem, withdrawSignoff } from '../../lambdas/core/release/checklist-use-cases.ts';
 import { releaseContext } from '../../lambdas/core/release/context.ts';
 import { createRelease, getRelease, listEvents } from '../../lambdas/core/release/release-use-cases.ts';
+import { resume } from '../../lambdas/core/workflow/workflow-use-cases.ts';
 import { fixedClock, machine, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
 import { MemoryReleaseStore } from '../support/memory-store.ts';
 import { RecordingWorkflow } from '../support/recording-workflow.ts';
@@ -15,15 +16,16 @@ const sam = user('sam', ['security-lead']);
 function setup() {
   const store = new MemoryReleaseStore();
   const template = testTemplate();
+  const workflow = new RecordingWorkflow();
   const service = releaseContext({
     store,
     templates: { list: () => [template], get: (id) => (id === template.id ? template : undefined) },
     clock: fixedClock(),
     ids: sequentialIds(),
-    workflow: new RecordingWorkflow(),
+    workflow,
     backoff: async () => undefined,
   });
-  return { store, service };
+  return { store, service, workflow };
 }
 
 const newRelease = { templateId: 'test-template', name: 'Spring release', version: '2.0.0' };
@@ -222,5 +224,39 @@ describe('releases service', () => {
   it('says which release does not exist', async () => {
     await assert.rejects(getRelease(ctx.service, rita, 'missing'), NotFound);
     await assert.rejects(listEvents(ctx.service, rita, 'missing', { limit: 5 }), NotFound);
+  });
+
+  it('resumes a release at one point in one execution, however often and however at once it is asked', async () => {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const created = [...ctx.workflow.executions.keys()];
+    await Promise.all([resume(ctx.service, rita, id), resume(ctx.service, rita, id)]);
+    await resume(ctx.service, rita, id);
+    const resumes = ctx.workflow.started.filter((start) => start.resume);
+    assert.equal(resumes.length, 3);
+    const [execution] = [...ctx.workflow.executions.keys()].filter((key) => !created.includes(key));
+    assert.match(execution ?? '', new RegExp(`^execution:${id}-resume-[0-9a-f]{16}$`));
+    assert.deepEqual(
+      resumes.map((start) => start.executionId),
+      [execution, execution, execution],
+    );
+    assert.equal(ctx.workflow.executions.size, created.length + 1, 'one execution resumes the release');
+    const requested = (await listEvents(ctx.service, rita, id, { limit: 50 })).items.filter(
+      (event) => event.type === 'workflow.resume-requested',
+    );
+    assert.ok(requested.every((event) => event.data.execution === execution));
+    // That execution ended (it failed) with the release still at this point: the next resume takes the next name.
+    ctx.workflow.end(execution ?? '');
+    await resume(ctx.service, rita, id);
+    assert.equal(ctx.workflow.started.at(-1)?.executionId, `${execution}-2`);
+  });
+
+  it('answers a resume whose execution cannot be started with the error, and records nothing', async () => {
+    const { id } = await createRelease(ctx.service, rita, newRelease);
+    const before = (await listEvents(ctx.service, rita, id, { limit: 50 })).items.length;
+    ctx.workflow.start = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    };
+    await assert.rejects(resume(ctx.service, rita, id), /Rate exceeded/);
+    assert.equal((await listEvents(ctx.service, rita, id, { limit: 50 })).items.length, before);
   });
 });

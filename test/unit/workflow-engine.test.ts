@@ -233,6 +233,16 @@ describe('local workflow engine', () => {
     assert.throws(() => engine?.describeExecution(`${first.executionArn}-missing`), { name: 'ExecutionDoesNotExist' });
   });
 
+  it('refuses the name of an execution that ended, whatever the input (as Step Functions does for 90 days)', () => {
+    const rec = recorder();
+    engine = createLocalWorkflowEngine({ definition, resolveHandler: rec.resolveHandler });
+    const input = '{"releaseId":"r6"}';
+    const first = engine.startExecution({ name: 'release-6', input });
+    engine.stopExecution(first.executionArn);
+    assert.throws(() => engine?.startExecution({ name: 'release-6', input }), { name: 'ExecutionAlreadyExists' });
+    assert.equal(engine.describeExecution(first.executionArn).status, 'ABORTED');
+  });
+
   it('a timeout is States.Timeout, not matched by States.TaskFailed (as in AWS)', async () => {
     engine = createLocalWorkflowEngine({
       definition: {

@@ -181,24 +181,119 @@ describe('a task that fails for good', () => {
   });
 });
 
+/** Makes every decision after a satisfied wait throw for good, as a bug in deciding what follows would. */
+function failDecisions(h: Harness): void {
+  h.faults.workflow = (payload) => {
+    const task = payload as { action?: string; outcome?: { kind?: string } };
+    if (task.action === 'decide' && task.outcome?.kind === 'satisfied') {
+      throw new TypeError("Cannot read properties of undefined (reading 'gate')");
+    }
+  };
+}
+
+/** A MantisDB release whose workflow failed for good at its first gate. */
+async function failedAtFirstGate(h: Harness): Promise<ReleaseView> {
+  failDecisions(h);
+  const created = await createRelease(h.service, rm, { templateId: 'mantisdb-v1', name: 'MantisDB 1', version: '1' });
+  await satisfy(h, await until(h, created.id, 'the first gate', (view) => view.wait?.kind === 'gate'));
+  return until(h, created.id, 'the failure', (view) => view.workflowFailure !== undefined);
+}
+
+describe('resuming the same point again', () => {
+  it('two resumes at once, and one more later, start one execution; the release goes on once', async () => {
+    const h = workflowHarness([mantis], { timeScale: TIME_SCALE });
+    harness = h;
+    const failed = await failedAtFirstGate(h);
+    h.faults.workflow = undefined;
+    const before = h.started().length;
+    // Sent twice (a double click, a client retrying at once): both answer, neither fails.
+    const [first, second] = await Promise.all([resume(h.service, rm, failed.id), resume(h.service, rm, failed.id)]);
+    assert.equal(first.workflowFailure, undefined);
+    assert.equal(second.workflowFailure, undefined);
+    const resumed = h.started().slice(before);
+    assert.equal(resumed.length, 1, `one execution started: ${resumed.join(', ')}`);
+    const [execution] = resumed;
+    assert.match(execution ?? '', new RegExp(`:${failed.id}-resume-[0-9a-f]{16}$`));
+    // Once the resumed execution has taken the release over, a third resume finds it and changes nothing.
+    await until(h, failed.id, 'the resumed execution', (view) => view.executionId === execution);
+    const trailBefore = (await eventsOf(h, failed.id)).length;
+    const third = await resume(h.service, rm, failed.id);
+    assert.equal(third.executionId, execution);
+    assert.deepEqual(h.started().slice(before), [execution]);
+    const requests = (await eventsOf(h, failed.id)).filter((event) => event.type === 'workflow.resume-requested');
+    assert.ok(requests.length >= 1 && requests.length <= 2, 'one record per resume that changed something');
+    for (const request of requests) assert.equal(request.data.execution, execution);
+    assert.equal((await eventsOf(h, failed.id)).length, trailBefore, 'the third resume recorded nothing');
+    assert.equal((await h.engine.describe(execution ?? '')).status, 'RUNNING');
+    assert.equal((await h.engine.whenSettled(failed.executionId ?? '')).status, 'FAILED');
+
+    const done = await drive(h, failed.id, ['PRE_RELEASE', 'DEPLOYING', 'MONITORING']);
+    assert.equal(done.status, 'COMPLETED');
+    const events = await eventsOf(h, failed.id);
+    const started = events.filter((event) => event.type === 'workflow.started');
+    assert.deepEqual(
+      started.map((event) => [event.data.executionId === execution, event.data.resumed]),
+      [
+        [false, false],
+        [true, true],
+      ],
+    );
+    const gates = mantis.phases.filter((phase) => phase.gate).length;
+    assert.equal(events.filter((event) => event.type === 'gate.passed').length, gates, 'each gate passed once');
+  });
+
+  it('a resumed execution that fails at the same wait: the next resume starts another, under the next name', async () => {
+    const h = workflowHarness([mantis], { timeScale: TIME_SCALE });
+    harness = h;
+    const failed = await failedAtFirstGate(h);
+    // The cause is not fixed: the resumed execution fails the same way, at the same gate.
+    const again = await resume(h.service, rm, failed.id);
+    assert.equal(again.wait?.id, failed.wait?.id);
+    const refailed = await until(h, failed.id, 'the second failure', (view) => view.workflowFailure !== undefined);
+    const resumedFirst = refailed.executionId ?? '';
+    assert.notEqual(resumedFirst, failed.executionId);
+    assert.equal((await h.engine.whenSettled(resumedFirst)).status, 'FAILED');
+    h.faults.workflow = undefined;
+    const before = h.started().length;
+    await resume(h.service, rm, failed.id);
+    const [next, ...more] = h.started().slice(before);
+    assert.deepEqual(more, []);
+    assert.equal(next, `${resumedFirst}-2`);
+    const done = await drive(h, failed.id, ['PRE_RELEASE', 'DEPLOYING', 'MONITORING']);
+    assert.equal(done.status, 'COMPLETED');
+  });
+});
+
+/**
+ * A release rolled back in production whose escalation cannot page (every page throws): the harness, the release,
+ * its view once the failure is recorded, and how many pages were tried so far.
+ */
+async function escalationThatCannotPage() {
+  assert.ok(toolbox);
+  const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
+  harness = h;
+  const tries = { pages: 0 };
+  h.faults.escalation = (payload) => {
+    if ((payload as { action?: string }).action === 'page') {
+      tries.pages += 1;
+      throw named('Error', 'paging provider unreachable');
+    }
+  };
+  const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
+  await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
+  await until(h, created.id, 'DEPLOYING', (view) => view.status === 'DEPLOYING');
+  await requestRollback(h.service, rm, created.id, 'checkout errors');
+  const failed = await until(h, created.id, 'the failure', (view) => view.workflowFailure !== undefined);
+  return { h, created, failed, tries };
+}
+
 describe('an escalation task that fails for good', () => {
   it('ends the escalation recorded on the release and notified, without paging again', async () => {
-    const h = workflowHarness([toolbox], { timeScale: TIME_SCALE });
-    harness = h;
-    let pages = 0;
-    h.faults.escalation = (payload) => {
-      if ((payload as { action?: string }).action === 'page') {
-        pages += 1;
-        throw named('Error', 'paging provider unreachable');
-      }
-    };
-    const created = await createRelease(h.service, rm, { templateId: 'toolboxai-v1', name: 'x', version: '1' });
-    await drive(h, created.id, ['PRE_RELEASE', 'STAGING']);
-    await until(h, created.id, 'DEPLOYING', (view) => view.status === 'DEPLOYING');
-    await requestRollback(h.service, rm, created.id, 'checkout errors');
-    const failed = await until(h, created.id, 'the failure', (view) => view.workflowFailure !== undefined);
+    const { h, created, failed, tries } = await escalationThatCannotPage();
     const escalationId = failed.escalation?.id;
     assert.ok(escalationId);
+    // Not lost: the escalation is still paging (shown, and closed by an acknowledgement or resumed).
+    assert.equal(failed.escalation?.state, 'paging');
     assert.equal(failed.workflowFailure?.escalationId, escalationId);
     assert.equal(failed.workflowFailure?.state, 'Page');
     assert.match(failed.workflowFailure?.summary ?? '', /escalation paging stopped/);
@@ -207,7 +302,7 @@ describe('an escalation task that fails for good', () => {
     );
     assert.equal(execution.status, 'FAILED');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(pages, 1, 'no page after the failure');
+    assert.equal(tries.pages, 1, 'no page after the failure');
     const event = (await eventsOf(h, created.id)).find((candidate) => candidate.type === 'workflow.failed');
     assert.ok(event);
     const agg = await h.store.load(created.id);
@@ -221,5 +316,41 @@ describe('an escalation task that fails for good', () => {
     const acked = await acknowledge(h.service, user('erin', ['engineering-lead']), created.id, 'paged by phone');
     assert.equal(acked.escalation?.state, 'acknowledged');
     assert.equal((await resume(h.service, rm, created.id)).workflowFailure, undefined);
+  });
+});
+
+describe('resuming a release whose escalation failed', () => {
+  it('pages on: the escalation, still paging, gets a new execution that pages the levels left', async () => {
+    const { h, created, failed, tries } = await escalationThatCannotPage();
+    assert.equal(failed.escalation?.state, 'paging');
+    assert.equal(failed.escalation?.level, 0, 'level 1 could not be paged');
+    assert.equal(tries.pages, 1);
+    const escalationId = failed.escalation?.id ?? '';
+    const firstEscalation = `${h.escalations.stateMachineArn.replace(':stateMachine:', ':execution:')}:${created.id}-${escalationId}`;
+    assert.equal((await h.escalations.whenSettled(firstEscalation)).status, 'FAILED');
+
+    // The paging provider is back; the release manager resumes.
+    h.faults.escalation = undefined;
+    const before = h.started().length;
+    const [resumed] = await Promise.all([resume(h.service, rm, created.id), resume(h.service, rm, created.id)]);
+    assert.equal(resumed.workflowFailure, undefined);
+    const exhausted = await until(
+      h,
+      created.id,
+      'the chain to run out',
+      (view) => view.escalation?.state === 'exhausted',
+    );
+    assert.equal(exhausted.escalation?.id, escalationId, 'the same escalation, paged on');
+    assert.equal(exhausted.escalation?.level, 3);
+    const paged = (await eventsOf(h, created.id)).filter((event) => event.type === 'escalation.paged');
+    assert.deepEqual(
+      paged.map((event) => event.data.level),
+      [1, 2, 3],
+    );
+    // One new release execution and one new escalation execution, whatever the two resumes raced to.
+    const started = h.started().slice(before);
+    assert.equal(started.length, 2, started.join(', '));
+    assert.ok(started.includes(`${firstEscalation}-2`), started.join(', '));
+    assert.equal(exhausted.status, 'ROLLING_BACK');
   });
 });

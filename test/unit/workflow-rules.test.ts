@@ -5,6 +5,13 @@ import { actorRef } from '../../lambdas/core/auth/actor.ts';
 import { RuleViolation } from '../../lambdas/core/errors.ts';
 import type { Release, ReleaseAggregate, Wait } from '../../lambdas/core/release/release.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
+import {
+  attemptName,
+  MAX_EXECUTION_ATTEMPTS,
+  MAX_EXECUTION_NAME_LENGTH,
+  resumeExecutionName,
+  startAttempts,
+} from '../../lambdas/core/workflow/execution-names.ts';
 import { decideCancel, decideRollbackRequest, durationMs, transition } from '../../lambdas/core/workflow/workflow.ts';
 import { findBuiltInTemplate } from '../../templates/index.ts';
 import { user } from '../support/fixtures.ts';
@@ -151,5 +158,53 @@ describe('workflow transitions', () => {
       (error: unknown) => error instanceof RuleViolation && error.code === 'cancel-not-allowed',
     );
     assert.equal(decideCancel(agg({ status: 'STAGING' }).release, 't').status, 'CANCELLED');
+  });
+});
+
+describe('the name of a resumed execution', () => {
+  const gate: Wait = {
+    id: 'gate:pre-release@2026-11-21T09:00:00.000Z',
+    kind: 'gate',
+    phase: 'pre-release',
+    since: 't',
+  };
+  const stopped = agg({
+    wait: gate,
+    workflowFailure: { at: 't', error: 'TypeError', cause: 'x', state: 'Decide' },
+  }).release;
+
+  it('is the same for every resume of a release at one point: before and after a resume, whoever drives it', () => {
+    const name = resumeExecutionName(stopped);
+    assert.match(name, /^r1-resume-[0-9a-f]{16}$/);
+    // What a resume and the resumed execution change (the failure, the execution, the revision) keep the name.
+    const resumed = { ...stopped, workflowFailure: undefined, executionId: 'exec-2', revision: 9, updatedAt: 'u' };
+    assert.equal(resumeExecutionName(resumed), name);
+    // Another point of the release is another name.
+    const later = { ...stopped, wait: { ...gate, id: 'gate:pre-release@2026-11-22T09:00:00.000Z' } };
+    assert.notEqual(resumeExecutionName(later), name);
+    assert.notEqual(resumeExecutionName({ ...stopped, status: 'ROLLBACK_REQUESTED', wait: undefined }), name);
+    assert.notEqual(resumeExecutionName({ ...stopped, id: 'r2' }), name);
+  });
+
+  it('is a valid Step Functions name with room for its attempts, whatever the release id', () => {
+    const name = resumeExecutionName({ ...stopped, id: 'R'.repeat(200) });
+    const last = attemptName(name, MAX_EXECUTION_ATTEMPTS);
+    assert.ok(last.length <= MAX_EXECUTION_NAME_LENGTH, last);
+    assert.match(last, /^[\w-]+$/);
+  });
+
+  it('takes the next attempt while the names before are taken by ended executions, and gives up after the last', async () => {
+    const ended = new Set(['n', 'n-2']);
+    const tried: string[] = [];
+    const start = async (name: string) => {
+      tried.push(name);
+      return ended.has(name) ? undefined : `arn:${name}`;
+    };
+    assert.equal(await startAttempts('n', start), 'arn:n-3');
+    assert.deepEqual(tried, ['n', 'n-2', 'n-3']);
+    await assert.rejects(
+      startAttempts('n', async () => undefined),
+      (error: unknown) => error instanceof RuleViolation && error.code === 'resumed-too-often',
+    );
   });
 });

@@ -1,4 +1,5 @@
 // The WorkflowEngine port on AWS Step Functions (and on the local runtime's Step Functions endpoint, same API).
+import { createHash } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   ExecutionAlreadyExists,
@@ -12,7 +13,8 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { WorkflowEngine } from '../../core/ports.ts';
-import type { WorkflowInput } from '../../workflow/definition.ts';
+import { escalationExecutionName, releaseExecutionName, startAttempts } from '../../core/workflow/execution-names.ts';
+import { type WorkflowInput, workflowDefinition } from '../../workflow/definition.ts';
 import type { EscalationInput } from '../../workflow/escalation-definition.ts';
 
 export interface StepFunctionsWorkflowOptions {
@@ -30,6 +32,14 @@ export interface StepFunctionsWorkflowOptions {
 const isGone = (error: unknown): boolean =>
   error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken;
 
+/**
+ * The definition deployed with this code, in a resumed execution's input. Resumes under one definition send the same
+ * input, so a second resume of a point finds the execution resuming it (StartExecution returns it). After a changed
+ * definition is deployed, that execution runs with another input: the name is taken (ExecutionAlreadyExists), and
+ * the resume starts the next attempt, on the new definition, as a resume after a deployment should.
+ */
+const DEFINITION = createHash('sha256').update(JSON.stringify(workflowDefinition())).digest('hex').slice(0, 16);
+
 /** Step Functions limits: cause 32768 characters, error 256. */
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -44,31 +54,48 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
     this.#escalationStateMachineArn = options.escalationStateMachineArn;
   }
 
-  async startEscalation(releaseId: string, escalationId: string): Promise<string> {
+  async startEscalation(
+    releaseId: string,
+    escalationId: string,
+    options: { readonly restart?: boolean } = {},
+  ): Promise<string> {
     const stateMachineArn = this.#escalationStateMachineArn;
     if (!stateMachineArn) throw new Error('this function is not wired to the escalation state machine');
     const input: EscalationInput = { releaseId, escalationId };
-    return this.#startNamed(stateMachineArn, `${releaseId}-${escalationId}`.slice(0, 80), input);
+    const name = escalationExecutionName(releaseId, escalationId);
+    if (options.restart) return startAttempts(name, (attempt) => this.#tryStart(stateMachineArn, attempt, input));
+    return this.#startNamed(stateMachineArn, name, input);
   }
 
-  async start(releaseId: string, options: { readonly resume?: boolean } = {}): Promise<string> {
+  async start(releaseId: string, options: { readonly resumeAs?: string } = {}): Promise<string> {
     const stateMachineArn = this.#stateMachineArn;
     if (!stateMachineArn) throw new Error('this function only answers task tokens: it cannot start executions');
-    // The first execution is named after the release, so a retried start cannot start a second one.
-    const name = options.resume ? `${releaseId}-resume-${Date.now()}` : releaseId;
-    const input: WorkflowInput = { releaseId, ...(options.resume ? { resume: true } : {}) };
-    return this.#startNamed(stateMachineArn, name, input);
+    const { resumeAs } = options;
+    if (resumeAs === undefined) {
+      const input: WorkflowInput = { releaseId };
+      return this.#startNamed(stateMachineArn, releaseExecutionName(releaseId), input);
+    }
+    const input: WorkflowInput & { readonly definition: string } = { releaseId, resume: true, definition: DEFINITION };
+    return startAttempts(resumeAs, (name) => this.#tryStart(stateMachineArn, name, input));
   }
 
   /** Starts a named execution; one of that name already started is the same execution (names are idempotent). */
   async #startNamed(stateMachineArn: string, name: string, input: object): Promise<string> {
+    return (await this.#tryStart(stateMachineArn, name, input)) ?? executionArnOf(stateMachineArn, name);
+  }
+
+  /**
+   * Starts a named execution, or finds the one of that name running with the same input (StartExecution answers it
+   * as if started); undefined when the name is taken by an execution that ended (or runs with another input).
+   */
+  async #tryStart(stateMachineArn: string, name: string, input: object): Promise<string | undefined> {
     try {
       const { executionArn } = await this.#client.send(
         new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
       );
       return executionArn ?? executionArnOf(stateMachineArn, name);
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) return executionArnOf(stateMachineArn, name);
+      if (error instanceof ExecutionAlreadyExists) return undefined;
       throw error;
     }
   }

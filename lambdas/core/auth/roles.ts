@@ -6,3 +6,8 @@ export const RELEASE_MANAGER = 'release-manager';
 export const DEVOPS_LEAD = 'devops-lead';
 /** Hears only that a release is out (`release.announced`), besides every role of the template. */
 export const STAKEHOLDER = 'stakeholder';
+/**
+ * Hears of every rollback (requested, proposed, completed, failed) of every release, whatever the template's on-call
+ * section names: the role a contact takes to be on call for all templates.
+ */
+export const ON_CALL = 'on-call';

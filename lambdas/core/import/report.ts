@@ -31,7 +31,25 @@ export interface ImportReport {
   readonly warnings: readonly ImportWarning[];
 }
 
-/** Counts what the template holds; items are those of every phase and of the rollback procedure and validation. */
+/**
+ * The warning of a template that names no on-call role (no on-call section in the checklist: see `readOnCall` in
+ * info.ts for how one is read), so nobody but the release manager is on call for its rollbacks.
+ */
+export const NO_ON_CALL_WARNING =
+  'no on-call role: rollbacks will go to the release manager only (and to escalation level 1 and contacts holding ' +
+  'the role on-call, if there are any). To name who is on call, add a section titled "On-Call" (or "Contacts") ' +
+  'without checkboxes, one role per line as its bold label or the text before a colon, e.g. "- **DevOps Engineer**: ' +
+  'name, phone" (in a JSON template, an onCall entry {"role": "devops-engineer", "label": "DevOps Engineer"})';
+
+/** Warnings about what the template as a whole lacks, whatever it was imported from. */
+function templateWarnings(template: Template): ImportWarning[] {
+  return template.onCall.length === 0 ? [{ message: NO_ON_CALL_WARNING }] : [];
+}
+
+/**
+ * Counts what the template holds; items are those of every phase and of the rollback procedure and validation.
+ * The warnings are the import's, by line, then those about the template as a whole.
+ */
 export function templateReport(template: Template, warnings: readonly ImportWarning[]): ImportReport {
   const sections = [
     ...template.phases.flatMap((phase) => phase.sections),
@@ -64,6 +82,6 @@ export function templateReport(template: Template, warnings: readonly ImportWarn
     escalationLevels: template.escalation.levels.length,
     successMetrics: template.successMetrics.length,
     metadata: template.metadata,
-    warnings: [...warnings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    warnings: [...[...warnings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), ...templateWarnings(template)],
   };
 }

@@ -86,9 +86,9 @@ const unitLabel = (unit: MetricUnit | undefined): string =>
 
 /**
  * The alarms of a release in monitoring: one per rollback trigger with a metric condition, evaluated as Shipgate's
- * own evaluation does (period 60 s, M of N from "sustained", the statistic of the metric's name, missing data
- * `missing`). A baseline-relative trigger whose metric has no baseline gets no alarm (it never fires on a guess,
- * as in core evaluation) and is listed in `skipped`.
+ * own evaluation does (period 60 s, M of N from "sustained", the statistic of the metric's name, missing data as
+ * the condition's `treatMissingData`, default `missing`). A baseline-relative trigger whose metric has no baseline
+ * gets no alarm (it never fires on a guess, as in core evaluation) and is listed in `skipped`.
  */
 export function alarmSpecs(
   prefix: string,

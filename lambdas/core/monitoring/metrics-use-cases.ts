@@ -163,7 +163,10 @@ export async function report(
   const agg = await ctx.load(releaseId);
   const spans = await windowSpans(ctx.store, releaseId);
   const ranges = new Map(
-    [...spans].map(([id, span]) => [id, { from: span.startedAt, to: span.passedAt ?? ctx.now() }]),
+    [...spans].map(([id, span]) => [
+      id,
+      { from: span.startedAt, to: span.passedAt ?? ctx.now(), passed: span.passedAt !== undefined },
+    ]),
   );
   return { releaseId, windows: await windowReports(ctx.store, agg, ranges) };
 }

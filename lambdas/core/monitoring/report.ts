@@ -9,8 +9,10 @@ import type {
   TemplateItem,
 } from '../template/template.ts';
 import { walkItems } from '../template/template.ts';
-import type { EvaluationRule } from './evaluation.ts';
+import type { EvaluationRule, TreatMissingData } from './evaluation.ts';
 import { aggregate, bucket, compare, effectiveThreshold, percentile, ruleFor } from './evaluation.ts';
+import type { Attention, MissingData } from './missing-data.ts';
+import { attentionOf, gapEffect, isUnmonitored, missingDataOf } from './missing-data.ts';
 import type { MetricSample } from './samples.ts';
 import { pointsOf } from './samples.ts';
 import { judgeTarget } from './targets.ts';
@@ -32,8 +34,12 @@ export interface ReportTrigger {
   title: string;
   condition: MetricCondition;
   threshold: number | null;
+  /** How the trigger counts periods without a sample: the condition's `treatMissingData`, default `missing`. */
+  treatMissingData: TreatMissingData;
   /** Datapoints (period of the trigger's rule, aligned to the window's end) whose value breached the threshold. */
   breaches: { periodStart: string; value: number }[];
+  /** A datapoint breached, or the metric had no sample in the window and the trigger treats that as breaching. */
+  breached: boolean;
 }
 
 /** The figures of one metric over a window. */
@@ -64,8 +70,18 @@ export interface WindowReport {
     status: 'met' | 'not-met' | 'no-data' | 'not-measured';
     evidence: string;
   }[];
-  /** Ids of triggers with at least one breaching datapoint in the window. */
+  /** Ids of the triggers breached in the window (see {@link ReportTrigger.breached}). */
   breachedTriggers: string[];
+  /** The window's rollback policy, which {@link attention} weighs. */
+  rollbackPolicy: MonitoringWindow['rollbackPolicy'];
+  /** Whether the window passed; false while it runs (the figures are those so far) or when it ended in a rollback. */
+  passed: boolean;
+  /** Every metric a trigger or target watches that received no sample in the window ("no data for X"), by name. */
+  missingData: MissingData[];
+  /** No metric a rollback trigger watches received a sample: no trigger could fire on a figure. */
+  unmonitored: boolean;
+  /** How much the window calls for a person (docs/metrics.md); its `window.passed` notification has this severity. */
+  attention: Attention;
 }
 
 /** The items of the section a window watches. */
@@ -144,6 +160,7 @@ function reportTrigger(
   span: Span,
   baseline: number | undefined,
   overrides: Partial<EvaluationRule> | undefined,
+  noData: boolean,
 ): ReportTrigger {
   const rule = ruleFor(condition, overrides);
   const periodMs = rule.period * 1000;
@@ -157,7 +174,17 @@ function reportTrigger(
       found.push({ periodStart: new Date(span.to - (count - i) * periodMs).toISOString(), value });
     }
   });
-  return { triggerId: trigger.id, title: trigger.title, condition, threshold, breaches: found };
+  const { treatMissingData } = rule;
+  const breached = found.length > 0 || (noData && gapEffect(treatMissingData, threshold) === 'breach');
+  return {
+    triggerId: trigger.id,
+    title: trigger.title,
+    condition,
+    threshold,
+    treatMissingData,
+    breaches: found,
+    breached,
+  };
 }
 
 function metricReport(
@@ -172,7 +199,8 @@ function metricReport(
   const triggers: ReportTrigger[] = [];
   for (const trigger of watched.triggers) {
     const condition = trigger.condition;
-    if (condition?.metric === metric) triggers.push(reportTrigger(trigger, condition, span, baseline, options.rule));
+    if (condition?.metric !== metric) continue;
+    triggers.push(reportTrigger(trigger, condition, span, baseline, options.rule, values.length === 0));
   }
   return {
     metric,
@@ -204,13 +232,15 @@ function successMetricStatus(
  * The report of a window over the samples taken in [from, to]: for each metric seen in the window or named by the
  * window's metric items, the triggers or the success metrics, its count/min/avg/max/p95, its targets (window items and
  * success metrics, judged like {@link evaluateMetricItems}), its triggers with their breaching datapoints; then every
- * success metric met / not met / no data (qualitative ones: not measured). Output order is deterministic.
+ * success metric met / not met / no data (qualitative ones: not measured); then what its missing data means and how
+ * much it calls for a person. `passed`: the window passed at `to` (default false: the figures so far). Output order
+ * is deterministic.
  */
 export function windowReport(
   template: Template,
   window: MonitoringWindow,
   samples: readonly MetricSample[],
-  options: { from: Date; to: Date; baselines?: Baselines; rule?: Partial<EvaluationRule> },
+  options: { from: Date; to: Date; baselines?: Baselines; rule?: Partial<EvaluationRule>; passed?: boolean },
 ): WindowReport {
   const from = options.from.getTime();
   const to = options.to.getTime();
@@ -224,12 +254,30 @@ export function windowReport(
   const metrics = [...units.keys()]
     .sort()
     .map((metric) => metricReport(metric, units.get(metric) ?? 'None', watched, span, options));
+  const breachedTriggers = metrics.flatMap((r) => r.triggers.filter((t) => t.breached).map((t) => t.triggerId));
+  const missingData = missingDataOf(metrics);
+  const unmonitored = isUnmonitored(metrics);
+  const passed = options.passed ?? false;
+  const missed = metrics.flatMap((r) => r.targets).filter((t) => t.met === false).length;
+  const { rollbackPolicy } = window;
   return {
     windowId: window.id,
     from: options.from.toISOString(),
     to: options.to.toISOString(),
     metrics,
     successMetrics: template.successMetrics.map((m) => successMetricStatus(m, metrics)),
-    breachedTriggers: metrics.flatMap((r) => r.triggers.filter((t) => t.breaches.length > 0).map((t) => t.triggerId)),
+    breachedTriggers,
+    rollbackPolicy,
+    passed,
+    missingData,
+    unmonitored,
+    attention: attentionOf({
+      passed,
+      rollbackPolicy,
+      unmonitored,
+      missingData,
+      breached: new Set(breachedTriggers).size,
+      missed,
+    }),
   };
 }

@@ -35,14 +35,22 @@ export async function windowSpans(
   return spans;
 }
 
+/** The span a window is reported over (ISO times), and whether the window passed at its end. */
+export interface ReportRange {
+  readonly from: string;
+  readonly to: string;
+  /** The window passed at `to`; absent or false: it runs, or ended in a rollback (the figures so far). */
+  readonly passed?: boolean | undefined;
+}
+
 /**
- * The reports of the windows given a range (`from`..`to`, ISO times), in template order, over the release's
- * samples; baselines come from the samples received before production deployment.
+ * The reports of the windows given a range, in template order, over the release's samples; baselines come from the
+ * samples received before production deployment.
  */
 export async function windowReports(
   store: Pick<ReleaseStore, 'listSamples'>,
   agg: Pick<ReleaseAggregate, 'release' | 'template'>,
-  ranges: ReadonlyMap<string, { readonly from: string; readonly to: string }>,
+  ranges: ReadonlyMap<string, ReportRange>,
 ): Promise<WindowReport[]> {
   const windows = agg.template.phases.flatMap((phase) => phase.windows ?? []).filter((w) => ranges.has(w.id));
   if (windows.length === 0) return [];
@@ -54,6 +62,6 @@ export async function windowReports(
     if (!range) return [];
     const from = new Date(range.from);
     const to = new Date(range.to);
-    return [windowReport(agg.template, window, samples, { from, to, baselines })];
+    return [windowReport(agg.template, window, samples, { from, to, baselines, passed: range.passed === true })];
   });
 }

@@ -69,7 +69,7 @@ async function reportFor(
       ? event.data.startedAt
       : (await windowSpans(ctx.releases, event.releaseId)).get(windowId)?.startedAt;
   if (!from) return undefined;
-  const [report] = await windowReports(ctx.releases, agg, new Map([[windowId, { from, to: event.at }]]));
+  const [report] = await windowReports(ctx.releases, agg, new Map([[windowId, { from, to: event.at, passed: true }]]));
   return report;
 }
 

@@ -1,5 +1,6 @@
 // A monitoring window's report in words: the counts its SMS and subject give, and the figures its email lists.
 
+import type { MissingData } from '../monitoring/missing-data.ts';
 import type { MetricReport, ReportTrigger, WindowReport } from '../monitoring/report.ts';
 import { formatNumber } from '../monitoring/samples.ts';
 import type { MetricUnit } from '../template/template.ts';
@@ -15,8 +16,14 @@ export interface Tally {
   readonly met: number;
   readonly missed: number;
   readonly noData: number;
-  /** Rollback triggers with at least one breaching datapoint in the window. */
+  /** Rollback triggers breached in the window (a breaching datapoint, or no data treated as breaching). */
   readonly breached: number;
+  /** Metrics without a sample whose gap is not declared harmless: "no data for X" (docs/metrics.md). */
+  readonly noDataFor: readonly string[];
+  /** No metric a rollback trigger watches had a sample (`report.unmonitored`). */
+  readonly unmonitored: boolean;
+  /** Metrics a rollback trigger watches. */
+  readonly triggerMetrics: number;
 }
 
 export function tally(report: WindowReport): Tally {
@@ -28,6 +35,9 @@ export function tally(report: WindowReport): Tally {
     missed: targets.filter((target) => target.met === false).length,
     noData: targets.filter((target) => target.met === null).length,
     breached: new Set(report.breachedTriggers).size,
+    noDataFor: report.missingData.filter((gap) => gap.effect !== 'info').map((gap) => gap.metric),
+    unmonitored: report.unmonitored,
+    triggerMetrics: report.metrics.filter((metric) => metric.triggers.length > 0).length,
   };
 }
 
@@ -43,6 +53,19 @@ export function figures(t: Tally): string {
   );
 }
 
+/**
+ * "no data for any trigger" when the triggers were blind, else "no data for api.error_rate" or "no data for 3
+ * metrics"; undefined when every gap is declared harmless.
+ */
+export function noDataPhrase(t: Tally): string | undefined {
+  if (t.unmonitored) return 'no data for any trigger';
+  const [only] = t.noDataFor;
+  if (only === undefined) return undefined;
+  return t.noDataFor.length === 1
+    ? `no data for ${oneLine(only)}`
+    : `no data for ${count(t.noDataFor.length, 'metric')}`;
+}
+
 /** What went wrong in a window that still passed ("1 target missed", "2 triggers breached"); empty when nothing. */
 export function problems(t: Tally): string[] {
   return [
@@ -51,13 +74,56 @@ export function problems(t: Tally): string[] {
   ];
 }
 
-/** The tally for an SMS: "2h window passed: 4 metrics, 0 breaches, targets 3/4 met"; `what` names the window. */
+/** Phrases as a list in a sentence: "a", "a and b", "a, b and c". */
+export function listed(phrases: readonly string[]): string {
+  return phrases.length <= 1 ? (phrases[0] ?? '') : `${phrases.slice(0, -1).join(', ')} and ${phrases.at(-1)}`;
+}
+
+/**
+ * The tally for an SMS: "2h window passed: 4 metrics, 0 breaches, targets 3/4 met", then "2 without data" when
+ * metrics had no data that matters; a window whose triggers were blind says "NO DATA for any trigger" instead of
+ * the targets. `what` names the window.
+ */
 export function smsFigures(t: Tally, what: string): string {
+  // Counted, not named: a metric's name could push the release's name out of the SMS.
+  const noData = t.noDataFor.length > 0 ? `${t.noDataFor.length} without data` : undefined;
   return [
     `${what} passed: ${count(t.measured, 'metric')}`,
     count(t.breached, 'breach', 'breaches'),
-    judged(t) > 0 ? `targets ${t.met}/${judged(t)} met` : 'no target measured',
+    // Blind triggers say so in capitals, in the place of the targets: the one thing the reader must take from it.
+    ...(t.unmonitored
+      ? ['NO DATA for any trigger']
+      : [judged(t) > 0 ? `targets ${t.met}/${judged(t)} met` : 'no target measured', ...(noData ? [noData] : [])]),
   ].join(', ');
+}
+
+/** What a gap means for one trigger watching the metric. */
+function gapVerdict(trigger: MissingData['triggers'][number]): string {
+  const how = `treatMissingData ${trigger.treatMissingData}`;
+  if (trigger.effect === 'breach') return `BREACHED, no data counts as breaching (${how})`;
+  if (trigger.treatMissingData === 'notBreaching') return `not breaching, as the template says (${how})`;
+  if (trigger.treatMissingData === 'ignore') return `ignored, as the template says (${how})`;
+  if (trigger.treatMissingData === 'breaching') return `could not fire, no baseline to judge on (${how})`;
+  return `could not fire, no sample to judge (${how})`;
+}
+
+/**
+ * The metrics without data, one line each: what each gap means for every trigger watching the metric and how many
+ * targets it leaves unjudged. Nothing when every watched metric had a sample.
+ */
+export function missingDataLines(report: WindowReport): string[] {
+  if (report.missingData.length === 0) return [];
+  const lines = report.missingData.map((gap) => {
+    const triggers = gap.triggers.map((trigger) => `trigger ${oneLine(trigger.title)}: ${gapVerdict(trigger)}`);
+    const targets = gap.targets.length > 0 ? [`${count(gap.targets.length, 'target')} not judged`] : [];
+    const label = gap.effect === 'info' ? 'no data' : gap.effect === 'breach' ? 'NO DATA, breach' : 'NO DATA';
+    return `${label} for ${oneLine(gap.metric)}: ${[...triggers, ...targets].join('; ')}`;
+  });
+  return [
+    `Metrics without a sample in the window (${count(report.missingData.length, 'metric')}); each trigger's ` +
+      'treatMissingData says what that means:',
+    ...bullets(lines, REPORT_MAX_LINES),
+  ];
 }
 
 /** The most metrics, and success metrics, an email lists one by one (a metric name is whatever a sample said). */
@@ -70,9 +136,14 @@ const SUCCESS_STATUS = {
   'not-measured': 'not measured',
 } as const;
 
-/** A window's report as lines of an email: per metric its figures, targets and triggers; then the success metrics. */
+/**
+ * A window's report as lines of an email: the metrics without data, if any; per metric its figures, targets and
+ * triggers; then the success metrics.
+ */
 export function reportLines(ctx: Context, report: WindowReport): string[] {
+  const gaps = missingDataLines(report);
   const lines = [
+    ...(gaps.length > 0 ? [...gaps, ''] : []),
     `How the release did from ${report.from} to ${report.to}, per metric (count / min / avg / max / p95):`,
   ];
   for (const metric of report.metrics.slice(0, REPORT_MAX_LINES)) lines.push(...metricLines(metric));
@@ -123,12 +194,18 @@ function metricLines(metric: MetricReport): string[] {
         `${verdict(target.met)}; ${oneLine(target.evidence)}`,
     ),
     ...metric.triggers.map(
-      (trigger) => `      trigger ${oneLine(trigger.title)} (${limit(trigger)}): ${triggerVerdict(trigger)}`,
+      (trigger) =>
+        `      trigger ${oneLine(trigger.title)} (${limit(trigger)}): ${triggerVerdict(trigger, metric.count === 0)}`,
     ),
   ];
 }
 
-function triggerVerdict(trigger: ReportTrigger): string {
+function triggerVerdict(trigger: ReportTrigger, noData: boolean): string {
+  if (noData) {
+    const how = `no data (treatMissingData ${trigger.treatMissingData})`;
+    if (trigger.breached) return `BREACHED, ${how}`;
+    return trigger.threshold === null ? `${how}, no baseline` : how;
+  }
   if (trigger.threshold === null) return 'not evaluated, no baseline';
   if (trigger.breaches.length === 0) return 'not breached';
   const values = trigger.breaches.map((breach) => breach.value);

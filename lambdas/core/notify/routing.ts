@@ -1,6 +1,6 @@
 // Which notifications an audit event causes, for whom and how severe: the entry point of the notification rules.
 
-import { DEVOPS_LEAD, RELEASE_MANAGER, STAKEHOLDER } from '../auth/roles.ts';
+import { DEVOPS_LEAD, ON_CALL, RELEASE_MANAGER, STAKEHOLDER } from '../auth/roles.ts';
 import type { WindowReport } from '../monitoring/report.ts';
 import { gateStatus, ROLLBACK_CONFIRMER, ROLLBACK_GATE } from '../release/gates.ts';
 import { findPhase } from '../release/items.ts';
@@ -58,13 +58,18 @@ export interface NotifyOptions {
  * | `phase.entered` | `phase.advanced` | info | release-manager (and devops-lead when entering deployment) |
  * | `step.started`, `step.completed` | the same type | info | release-manager and devops-lead |
  * | `window.started` | the same type | info | release-manager and the template's on-call roles |
- * | `window.passed` | the same type, with the window's report | info; warning if a target missed or a trigger breached | as `window.started` |
- * | `rollback.requested` | `rollback.triggered` | critical | release-manager, the level-1 roles, on-call roles; pages level 1 |
- * | `rollback.completed` | `rollback.completed` | info | release-manager and the level-1 roles; level 1 |
- * | `rollback.failed` | `rollback.failed` | critical | release-manager and the level-1 roles; pages level 1 |
+ * | `window.passed` | the same type, with the window's report | the report's `attention`: warning if a target missed, a trigger breached or its metric had no data; critical for an automatic window with no trigger data | as `window.started` |
+ * | `rollback.requested` (by a person, a trigger or an alarm) | `rollback.triggered` | critical | release-manager, the level-1 roles, on call; pages level 1 |
+ * | `rollback.proposed` (a trigger or an alarm in an approval window) | `rollback.triggered` | critical | release-manager and on call |
+ * | `rollback.completed` | `rollback.completed` | info | release-manager, the level-1 roles, on call; level 1 |
+ * | `rollback.failed` | `rollback.failed` | critical | release-manager, the level-1 roles, on call; pages level 1 |
  * | `release.completed` | `release.completed` (n = 1) and `release.announced` (n = 2) | info | release-manager; every role of the template and `stakeholder` |
  * | `workflow.failed` | the same type | critical once production deployment has started or when escalation paging stopped; warning before | release-manager |
  * | any other event | none | | |
+ *
+ * On call, for rollbacks, is the `on-call` role (a contact on call for every template) and the template's on-call
+ * roles (its on-call section). A template that names no on-call role leaves the release manager on call: its rollback
+ * emails say so, and how to name on-call roles.
  *
  * Texts: `subject` at most 99 characters (`[Shipgate] <release>: <what>`, `CRITICAL` after the tag when critical);
  * `email` says what happened, what is needed from the reader (for a sign-off: the gate, the criteria and the exact
@@ -75,8 +80,9 @@ export interface NotifyOptions {
  * p95, each target (met, not met, no data) and each trigger (breached, with its breaching datapoints, or not), then
  * the success metrics, and where the full report is (`GET <base>/releases/<id>/report`); the SMS sums it up
  * ("2h window passed: 4 metrics, 0 breaches, targets 3/4 met": metrics with samples, triggers breached, targets met
- * of those with data) and points at the report. A window that passed with a target missed or a trigger breached (an
- * approval window whose rollback was not approved) is a warning, and its subject says so.
+ * of those with data) and points at the report. A window that passed with a target missed, a trigger breached (an
+ * approval window whose rollback was not approved) or "no data for X" is a warning, and its subject says so; an
+ * automatic window whose triggers got no sample at all is critical (docs/metrics.md, "Missing data in a window").
  */
 export function notificationsFor(
   event: AuditEvent,
@@ -105,6 +111,7 @@ interface Audience {
   readonly everyone: readonly string[];
   /** The roles of the escalation level rollbacks page. */
   readonly level1: readonly string[];
+  /** The template's on-call roles (its on-call section); may be empty. */
   readonly onCall: readonly string[];
 }
 
@@ -208,6 +215,29 @@ function workflowFailedDrafts(ctx: Context, who: Audience): Draft[] {
 /** Rollback notifications page the level the escalation starts at. */
 const paged = { escalationLevel: ROLLBACK_PAGED_LEVEL } as const;
 
+/** What a rollback email adds when the template names no on-call role, so the reader knows why they alone hear. */
+const NO_ON_CALL_NOTE =
+  `The template names no on-call role, so the release manager is told instead (with any contact holding the role ` +
+  `${ON_CALL}). To name who is on call for later releases, add an "On-Call" section to the checklist, one role per ` +
+  `line ("- **DevOps Engineer**: name, phone"), and import it again.`;
+
+/**
+ * A rollback notification: to the release manager, the `on-call` role and the template's on-call roles, plus
+ * `paging` (the level-1 roles, when it pages level 1). Without on-call roles in the template the release manager is
+ * on call, and the email says so.
+ */
+function rollbackDrafts(
+  who: Audience,
+  type: NotificationType,
+  severity: Severity,
+  message: Message,
+  paging: boolean,
+): Draft[] {
+  const roles = [RELEASE_MANAGER, ...(paging ? who.level1 : []), ...who.onCall, ON_CALL];
+  const told = who.onCall.length > 0 ? message : { ...message, details: [...message.details, '', NO_ON_CALL_NOTE] };
+  return one(who, type, severity, roles, told, paging ? paged : {});
+}
+
 /** The events that cause notifications; any other causes none. */
 // A Map rather than an object literal, so that a stored event of an unknown type such as `constructor` finds nothing.
 const ROUTES: ReadonlyMap<AuditEventType, Route> = new Map<AuditEventType, Route>([
@@ -237,29 +267,15 @@ const ROUTES: ReadonlyMap<AuditEventType, Route> = new Map<AuditEventType, Route
   ],
   [
     'rollback.requested',
-    (ctx, who) =>
-      one(
-        who,
-        'rollback.triggered',
-        'critical',
-        [RELEASE_MANAGER, ...who.level1, ...who.onCall],
-        rollbackTriggered(ctx),
-        paged,
-      ),
+    (ctx, who) => rollbackDrafts(who, 'rollback.triggered', 'critical', rollbackTriggered(ctx), true),
   ],
+  // A proposal waits for the release manager's decision: on call hears of it, nobody is paged yet.
   [
     'rollback.proposed',
-    (ctx, who) => one(who, 'rollback.triggered', 'critical', [RELEASE_MANAGER], rollbackProposed(ctx)),
+    (ctx, who) => rollbackDrafts(who, 'rollback.triggered', 'critical', rollbackProposed(ctx), false),
   ],
-  [
-    'rollback.completed',
-    (ctx, who) =>
-      one(who, 'rollback.completed', 'info', [RELEASE_MANAGER, ...who.level1], rollbackCompleted(ctx), paged),
-  ],
-  [
-    'rollback.failed',
-    (ctx, who) => one(who, 'rollback.failed', 'critical', [RELEASE_MANAGER, ...who.level1], rollbackFailed(ctx), paged),
-  ],
+  ['rollback.completed', (ctx, who) => rollbackDrafts(who, 'rollback.completed', 'info', rollbackCompleted(ctx), true)],
+  ['rollback.failed', (ctx, who) => rollbackDrafts(who, 'rollback.failed', 'critical', rollbackFailed(ctx), true)],
   ['escalation.paged', escalationPagedDrafts],
   ['release.completed', releaseCompletedDrafts],
   ['workflow.failed', workflowFailedDrafts],

@@ -4,8 +4,8 @@ import { findPhase } from '../release/items.ts';
 import { dataString, look } from './context.ts';
 import type { Context, Message } from './draft.ts';
 import type { Severity } from './notification.ts';
-import { figures, problems, reportLines, smsFigures, tally } from './report-messages.ts';
-import { bullets, humanDuration, oneLine, shortDuration } from './text.ts';
+import { figures, listed, noDataPhrase, problems, reportLines, smsFigures, tally } from './report-messages.ts';
+import { bullets, count, humanDuration, oneLine, shortDuration } from './text.ts';
 
 /** `window.started` (with what to watch and how to roll back) or `window.passed` without its figures. */
 export function monitoringWindow(ctx: Context, started: boolean): Message {
@@ -51,8 +51,10 @@ export function monitoringWindow(ctx: Context, started: boolean): Message {
 }
 
 /**
- * `window.passed`: the window passed with no rollback. With the window's report, the figures: a warning when a target
- * was missed or a trigger breached while it still passed; without one, only that it passed.
+ * `window.passed`: the window passed with no rollback. With the window's report, the figures, at the severity the
+ * report's `attention` decides (docs/metrics.md): a warning when a target was missed, a trigger breached or a trigger's
+ * metric had no data while it still passed; critical when an automatic-rollback window passed with no sample for any
+ * metric its triggers watch, so its automatic rollback could not have fired. Without a report, only that it passed.
  */
 export function windowPassed(ctx: Context): { severity: Severity; message: Message } {
   const plain = monitoringWindow(ctx, false);
@@ -63,36 +65,85 @@ export function windowPassed(ctx: Context): { severity: Severity; message: Messa
     (candidate) => candidate.id === windowId,
   );
   const t = tally(report);
-  const warning = t.missed > 0 || t.breached > 0;
+  const severity = report.attention;
   const title = oneLine(window?.name ?? dataString(ctx.event, 'name') ?? windowId);
   const length = window ? shortDuration(window.duration) : undefined;
-  const wrong = problems(t).join(' and ');
+  const smsSummary = smsFigures(t, length ? `${length} window` : `window ${windowId}`);
+  const range = `From ${report.from} to ${report.to}, ${figures(t)}.`;
+  const details = [...plain.details, '', ...reportLines(ctx, report)];
+  const action = { label: 'Report:', method: 'GET', path: `${ctx.releasePath}/report` } as const;
+  if (severity === 'critical') {
+    return {
+      severity,
+      message: {
+        summary: `window ${windowId} passed with NO DATA for any trigger`,
+        smsSummary,
+        happened:
+          `Monitoring window '${title}' passed with no rollback, but nothing watched it: none of the ` +
+          `${count(t.triggerMetrics, 'metric')} its rollback triggers watch received a sample, so its automatic ` +
+          `rollback could not have fired. ${range}`,
+        needed: unwatched(ctx),
+        details,
+        action,
+      },
+    };
+  }
+  const figured = severity === 'warning' ? problems(t) : [];
+  const noData = severity === 'warning' ? noDataPhrase(t) : undefined;
+  const all = [...figured, ...(noData ? [noData] : [])];
+  // The subject names the figures that went wrong, and no data only when nothing else did: the release's name fits.
+  const headline = listed(figured.length > 0 ? figured : all);
   // In an approval window a breach only proposes a rollback: the release manager did not approve it.
   const why =
-    window?.rollbackPolicy === 'approval' ? ': this window asks before rolling back, and no rollback was approved' : '';
-  const caveat = warning ? ` It passed with ${wrong}${why}.` : '';
+    window?.rollbackPolicy === 'approval' && t.breached > 0
+      ? ' This window asks before rolling back, and no rollback was approved.'
+      : '';
+  const caveat = all.length > 0 ? ` It passed with ${listed(all)}.${why}` : '';
   return {
-    severity: warning ? 'warning' : 'info',
+    severity,
     message: {
-      summary: warning ? `window ${windowId} passed with ${wrong}` : plain.summary,
-      smsSummary: smsFigures(t, length ? `${length} window` : `window ${windowId}`),
-      happened:
-        `Monitoring window '${title}' passed with no rollback. ` +
-        `From ${report.from} to ${report.to}, ${figures(t)}.${caveat}`,
-      needed: warning ? reviewReport(ctx) : [],
-      details: [...plain.details, '', ...reportLines(ctx, report)],
-      action: { label: 'Report:', method: 'GET', path: `${ctx.releasePath}/report` },
+      summary: headline ? `window ${windowId} passed with ${headline}` : plain.summary,
+      smsSummary,
+      happened: `Monitoring window '${title}' passed with no rollback. ${range}${caveat}`,
+      needed: severity === 'warning' ? reviewReport(ctx, t.noDataFor.length > 0 || t.unmonitored) : [],
+      details,
+      action,
     },
   };
 }
 
-/** What a window that passed with problems asks of the release manager, who alone can still roll it back. */
-function reviewReport(ctx: Context): string[] {
+/** How to roll back, for a release manager who decides the release should not stay. */
+function rollbackCall(ctx: Context, reason: string): string[] {
   return [
-    'Release manager: review the figures below and decide whether the release stays.',
-    'To roll it back, send:',
     `    POST ${ctx.base}${ctx.releasePath}/rollback`,
     '    content-type: application/json',
-    `    ${JSON.stringify({ reason: 'what the report shows' })}`,
+    `    ${JSON.stringify({ reason })}`,
+  ];
+}
+
+/** What a window that passed with problems asks of the release manager, who alone can still roll it back. */
+function reviewReport(ctx: Context, noData: boolean): string[] {
+  return [
+    'Release manager: review the figures below and decide whether the release stays.',
+    ...(noData
+      ? [
+          'Metrics without data were not watched: check why no samples arrived ' +
+            `(whatever sends them: POST ${ctx.base}${ctx.releasePath}/metrics).`,
+        ]
+      : []),
+    'To roll it back, send:',
+    ...rollbackCall(ctx, 'what the report shows'),
+  ];
+}
+
+/** What an automatic window that nothing watched asks: a person must judge what the machine could not. */
+function unwatched(ctx: Context): string[] {
+  return [
+    'Release manager and on-call: do not take this window as a pass; Shipgate had no figure to judge the release on.',
+    'The next monitoring windows go on as scheduled.',
+    '1. Check the release by other means (dashboards, logs, error reports).',
+    `2. Find out why no samples arrived (whatever sends them: POST ${ctx.base}${ctx.releasePath}/metrics).`,
+    '3. If the release is not healthy, roll it back:',
+    ...rollbackCall(ctx, 'monitoring saw no data; checked by hand'),
   ];
 }

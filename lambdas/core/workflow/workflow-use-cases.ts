@@ -11,6 +11,7 @@ import { assertOpen, RELEASE_STATUSES, TERMINAL_STATUSES } from '../release/stat
 import type { ReleaseView } from '../release/view.ts';
 import { releaseView } from '../release/view.ts';
 import { startEscalation } from './escalation.ts';
+import { resumeExecutionName } from './execution-names.ts';
 import type { CaughtError } from './failure.ts';
 import { clearedFailure, recordWorkflowFailure, workflowFailure } from './failure.ts';
 import type { Next, Outcome } from './workflow.ts';
@@ -64,27 +65,51 @@ export async function cancel(
 /**
  * Hands a release to a new execution that continues where it stands, and stops the old one: after a new state
  * machine definition is deployed, when an execution was lost, or when one failed (its recorded failure is cleared).
+ * An escalation still paging gets its execution back too, if that one ended (it failed).
+ *
+ * The execution is named after where the release stands (resumeExecutionName), so resuming it there again, twice at
+ * once or as a retry, finds the execution already resuming it: one execution. Each request that resumes is recorded
+ * (`workflow.resume-requested`, naming the execution); one that finds that execution already driving the release
+ * when it comes changes nothing and records nothing. Only once that execution has ended (say it failed at the same
+ * wait) does a resume start another. The execution is started before anything is recorded: if it cannot be
+ * started, nothing changed.
  */
 export async function resume(ctx: ReleaseContext, actor: Actor, releaseId: string): Promise<ReleaseView> {
   authorize(actor, { kind: 'advance-release' });
-  const agg = await ctx.retrying(async () => {
+  const found = await ctx.load(releaseId);
+  assertOpen(found.release);
+  const superseded = found.release.executionId;
+  const executionId = await ctx.workflow.start(releaseId, { resumeAs: resumeExecutionName(found.release) });
+  // It had taken the release over before this request came (an earlier resume of the same point): a repeat.
+  const repeated = superseded === executionId;
+  const { agg, running } = await ctx.retrying(async () => {
     const current = await ctx.load(releaseId);
     assertOpen(current.release);
+    const { executionId: running, workflowFailure: failure } = current.release;
+    if (repeated && running === executionId && !failure) return { agg: current, running };
     const at = ctx.now();
-    const failure = current.release.workflowFailure;
     const next = revised(current.release, at, clearedFailure(current.release));
     await ctx.store.saveRelease(next, current.release.revision, [
       ctx.event(releaseId, 'workflow.resume-requested', actorRef(actor), at, {
-        previousExecution: current.release.executionId ?? null,
+        previousExecution: superseded ?? null,
+        execution: executionId,
         ...(failure ? { clearedFailure: failure } : {}),
       }),
     ]);
-    return { ...current, release: next };
+    return { agg: { ...current, release: next }, running };
   });
-  // An execution that has not recorded itself yet is superseded all the same: its next decision ends it.
-  const previous = agg.release.executionId;
-  await ctx.workflow.start(releaseId, { resume: true });
-  if (previous) await ctx.workflow.stop(previous, 'superseded by a resumed execution');
+  // The execution this request found, and one that recorded itself since: the resumed one has taken over from them
+  // (one that has not recorded itself yet would end at its next decision; stopping it frees its wait now).
+  for (const previous of new Set([superseded, running])) {
+    if (previous && previous !== executionId) await ctx.workflow.stop(previous, 'superseded by a resumed execution');
+  }
+  const escalation = agg.release.escalation;
+  if (escalation?.state === 'paging') {
+    // A failed escalation execution left its escalation paging: this pages on from the level it had reached.
+    await ctx.workflow
+      .startEscalation(releaseId, escalation.id, { restart: true })
+      .catch((error: unknown) => ctx.reportWorkflowError(error, { releaseId, during: 'escalation' }));
+  }
   return releaseView(agg);
 }
 
@@ -99,7 +124,7 @@ export async function resumeInFlight(ctx: ReleaseContext): Promise<string[]> {
     do {
       const page = await ctx.store.list({ status, limit: 100, cursor });
       for (const release of page.items) {
-        await ctx.workflow.start(release.id, { resume: true });
+        await ctx.workflow.start(release.id, { resumeAs: resumeExecutionName(release) });
         resumed.push(release.id);
       }
       for (const release of page.items) {
