@@ -104,6 +104,11 @@ const publicRoutes: ReadonlyMap<string, string> = new Map([
     'GET /health/ready is the readiness probe of load balancers and uptime monitors, which hold no token; it reads ' +
       'one key that no release can have and returns only {status, service, database}.',
   ],
+  [
+    'GET /openapi.json',
+    "GET /openapi.json is the API's public contract (the same document as docs/openapi.json in the repository): " +
+      'integrators and code generators read it before they hold a token; it does no I/O and holds no data.',
+  ],
 ]);
 
 /**

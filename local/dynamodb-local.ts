@@ -1,14 +1,15 @@
 // Runs DynamoDB Local (the official Java engine shipped in amplify-dynamodb-simulator) as a child process.
 import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { holderRuns, procStat } from './instance-lock.ts';
 
 /** How to start DynamoDB Local. */
 export interface DynamoDbLocalOptions {
@@ -18,6 +19,11 @@ export interface DynamoDbLocalOptions {
   dbPath?: string;
   /** Receives every line DynamoDB Local prints, plus lifecycle notes from this module. */
   log?: (line: string) => void;
+  /**
+   * Receives what a person should know, out of those notes: a JVM left running on the data that was stopped, no
+   * loopback-only launcher, a pid file that could not be written. @default log
+   */
+  warn?: (line: string) => void;
   /** Java executable to run, overriding JAVA_HOME and PATH. */
   javaCommand?: string;
   /** Environment used to find Java (JAVA_HOME, PATH) and handed to the JVM; defaults to process.env. */
@@ -37,8 +43,36 @@ export interface DynamoDbLocal {
   readonly startupMs: number;
   /** False only when the JVM could not compile the loopback launcher and the engine listens on all interfaces. */
   readonly loopbackOnly: boolean;
+  /** Resolves when the JVM exits, whatever the reason; `stopped` tells a stop() from a death. */
+  readonly exited: Promise<DynamoDbLocalExit>;
   /** Stops the JVM: SIGTERM, then SIGKILL after 5 s. Safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** How a running DynamoDB Local ended. */
+export interface DynamoDbLocalExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when stop() was called: an exit nobody asked for is false. */
+  readonly stopped: boolean;
+}
+
+/**
+ * The file in `dbPath` naming the JVM that serves it (`EngineRecord` as JSON), written once it is ready and removed
+ * when it exits, so that a later start on the same data finds a JVM its dead parent left running.
+ */
+export const ENGINE_PID_FILE = 'dynamodb-local.pid';
+
+/** What the engine pid file records. */
+export interface EngineRecord {
+  readonly pid: number;
+  readonly port: number;
+  /** The JVM's start time in clock ticks since boot (Linux), so a reused pid is never taken for it. */
+  readonly procStart?: string | undefined;
+  /** The process that started it, and its start time. */
+  readonly parentPid: number;
+  readonly parentProcStart?: string | undefined;
+  readonly startedAt: string;
 }
 
 const INSTALL_HINT =
@@ -245,6 +279,100 @@ function answersListTables(port: number): Promise<boolean> {
   });
 }
 
+/** Reads the engine pid file of a data folder; undefined when there is none or it does not parse. */
+export function readEngineRecord(dbPath: string): EngineRecord | undefined {
+  try {
+    const value = JSON.parse(readFileSync(join(dbPath, ENGINE_PID_FILE), 'utf8')) as Partial<EngineRecord>;
+    if (!Number.isInteger(value.pid) || !Number.isInteger(value.parentPid)) return undefined;
+    return value as EngineRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time in clock ticks since boot (Linux), or undefined. */
+function startTimeOf(pid: number): string | undefined {
+  const stat = procStat(pid);
+  return stat && stat !== 'gone' ? stat.startTime : undefined;
+}
+
+/** True when `pid` runs a DynamoDB Local JVM on `dbPath`: its command line says so (/proc on Linux, else ps). */
+function servesDbPath(pid: number, dbPath: string): boolean {
+  let args: string;
+  try {
+    args = existsSync('/proc/self/cmdline')
+      ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      : execFileSync('ps', ['-p', String(pid), '-o', 'args='], { encoding: 'utf8', timeout: 5_000 });
+  } catch {
+    return false;
+  }
+  return args.includes('DynamoDBLocal') && args.includes(dbPath);
+}
+
+async function waitGone(record: { pid: number; procStart?: string | undefined }, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  const holder = { pid: record.pid, startedAt: '', ...(record.procStart ? { procStart: record.procStart } : {}) };
+  while (holderRuns(holder)) {
+    if (Date.now() > deadline) return false;
+    await sleep(PROBE_INTERVAL_MS);
+  }
+  return true;
+}
+
+/**
+ * Before an engine starts on `dbPath`: a JVM still serving it whose parent is gone (a Shipgate killed with SIGKILL,
+ * before the JVM's stdin watchdog noticed, or one run without the launcher) is stopped: two engines must never
+ * share one database file. One whose parent still runs is refused.
+ */
+async function stopOrphanEngine(dbPath: string, log: (line: string) => void): Promise<void> {
+  const record = readEngineRecord(dbPath);
+  if (!record) return;
+  const engine = { pid: record.pid, startedAt: record.startedAt, procStart: record.procStart };
+  if (!holderRuns(engine) || !servesDbPath(record.pid, dbPath)) {
+    await rm(join(dbPath, ENGINE_PID_FILE), { force: true });
+    return;
+  }
+  const parent = { pid: record.parentPid, startedAt: '', procStart: record.parentProcStart };
+  if (holderRuns(parent)) {
+    throw new DynamoDbLocalStartError(
+      `DynamoDB Local (pid ${record.pid}, port ${record.port}) already serves ${dbPath} for process ${record.parentPid}; stop that first`,
+      false,
+    );
+  }
+  log(`DynamoDB Local (pid ${record.pid}) was left running on ${dbPath} by a process that is gone: stopping it`);
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    try {
+      process.kill(record.pid, signal);
+      // A stopped JVM (SIGSTOP, Ctrl-Z) handles SIGTERM only once it runs again.
+      if (signal === 'SIGTERM') process.kill(record.pid, 'SIGCONT');
+    } catch {
+      // Gone meanwhile.
+    }
+    if (await waitGone(engine, STOP_GRACE_MS)) {
+      await rm(join(dbPath, ENGINE_PID_FILE), { force: true });
+      return;
+    }
+  }
+  throw new DynamoDbLocalStartError(`DynamoDB Local (pid ${record.pid}) left on ${dbPath} does not stop`, false);
+}
+
+async function writeEngineRecord(dbPath: string, record: EngineRecord): Promise<void> {
+  const path = join(dbPath, ENGINE_PID_FILE);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(record)}\n`);
+  await rename(temp, path);
+}
+
+/** Removes the engine pid file if it still names `pid`; synchronous, so no later start's file is removed instead. */
+function removeEngineRecord(dbPath: string, pid: number): void {
+  if (readEngineRecord(dbPath)?.pid !== pid) return;
+  try {
+    unlinkSync(join(dbPath, ENGINE_PID_FILE));
+  } catch {
+    // Already gone.
+  }
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -301,6 +429,7 @@ interface LaunchPlan {
 interface Launched {
   readonly child: ChildProcess;
   readonly stop: () => Promise<void>;
+  readonly exited: Promise<DynamoDbLocalExit>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -391,7 +520,9 @@ async function launch(plan: LaunchPlan, port: number): Promise<Launched> {
 
   for (;;) {
     if (exitInfo) throw failure(describeExit(exitInfo));
-    if (bound && (await answersListTables(port))) return { child, stop };
+    if (bound && (await answersListTables(port))) {
+      return { child, stop, exited: exited.then(({ code, signal }) => ({ code, signal, stopped: !!stopping })) };
+    }
     if (exitInfo) throw failure(describeExit(exitInfo));
     // The jar's own main (the fallback) can linger after a failed bind, so do not wait for it to exit.
     if (portInUse) {
@@ -413,6 +544,7 @@ async function launch(plan: LaunchPlan, port: number): Promise<Launched> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const startedAt = performance.now();
   const log = options.log ?? (() => {});
+  const warn = options.warn ?? log;
   const env = options.env ?? process.env;
   const engine = engineFiles();
   const java = chooseJava(options, env);
@@ -429,7 +561,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     launcherDir = await mkdtemp(join(tmpdir(), 'shipgate-dynamodb-'));
     await writeFile(join(launcherDir, `${LAUNCHER_CLASS}.java`), LAUNCHER_SOURCE);
   } else {
-    log(
+    warn(
       `${java.command} cannot compile the loopback launcher (no jdk.compiler module): DynamoDB Local will listen on all interfaces`,
     );
   }
@@ -445,6 +577,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 
   try {
+    if (dbPath) await stopOrphanEngine(dbPath, warn);
     // Checked up front because the probe would otherwise mistake whatever already answers there for our engine.
     if (options.port && !(await portIsFree(options.port))) {
       throw new DynamoDbLocalStartError(`DynamoDB Local cannot start: port ${options.port} is already in use`, true);
@@ -455,11 +588,26 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     for (let attempt = 1; ; attempt++) {
       const port = options.port || (await freePort());
       try {
-        const { child, stop } = await launch(plan, port);
+        const { child, stop, exited } = await launch(plan, port);
         const startupMs = Math.round(performance.now() - startedAt);
         const endpoint = `http://127.0.0.1:${port}`;
+        const pid = child.pid ?? -1;
+        if (dbPath) {
+          const onDisk = dbPath;
+          void exited.then(() => removeEngineRecord(onDisk, pid));
+          await writeEngineRecord(onDisk, {
+            pid,
+            port,
+            procStart: startTimeOf(pid),
+            parentPid: process.pid,
+            parentProcStart: startTimeOf(process.pid),
+            startedAt: new Date().toISOString(),
+          }).catch((error: unknown) => {
+            warn(`could not write ${join(onDisk, ENGINE_PID_FILE)}: ${error instanceof Error ? error.message : error}`);
+          });
+        }
         log(`DynamoDB Local ready at ${endpoint} (${dbPath ?? 'in memory'}) in ${startupMs} ms`);
-        return { endpoint, port, pid: child.pid ?? -1, startupMs, loopbackOnly: canCompile, stop };
+        return { endpoint, port, pid, startupMs, loopbackOnly: canCompile, exited, stop };
       } catch (error) {
         if (error instanceof DynamoDbLocalStartError && error.portInUse && attempt < attempts) continue;
         throw error;

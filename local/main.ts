@@ -1,6 +1,7 @@
 // `npm start`: runs Shipgate on this machine with no AWS account, until Ctrl-C.
 import { relative } from 'node:path';
 import { JavaMissingError } from './dynamodb-local.ts';
+import { FAULTS_ENV, FAULTS_FILE } from './faults.ts';
 import { InstanceRunningError } from './instance-lock.ts';
 import { startLocalRuntime } from './runtime.ts';
 
@@ -12,6 +13,12 @@ if (!Number.isFinite(timeScale) || timeScale <= 0) {
   console.error(
     `SHIPGATE_TIME_SCALE must be a positive number (3600: an hour passes in a second), not '${process.env.SHIPGATE_TIME_SCALE}'`,
   );
+  process.exit(2);
+}
+// Test-only (npm run test:faults): makes the runtime read <dataDir>/faults.json; see local/faults.ts.
+const faults = process.env[FAULTS_ENV] ?? '';
+if (faults !== '' && faults !== '0' && faults !== '1') {
+  console.error(`${FAULTS_ENV} turns test-only fault injection on with 1 (off: unset or 0), not '${faults}'`);
   process.exit(2);
 }
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -27,6 +34,7 @@ try {
     dataDir,
     timeScale,
     smtpUrl: process.env.SHIPGATE_SMTP_URL,
+    faultInjection: faults === '1',
     log: (line) => console.log(`${time()} ${line}`),
   });
   const shown = relative(process.cwd(), runtime.dataDir) || '.';
@@ -37,7 +45,7 @@ Shipgate is running locally.
   Tokens     signed by the local issuer (key in ${shown}/issuer-key.json)
   Workflow   the Step Functions definition on aws-local-stepfunctions, time ${timeScale === 1 ? 'real' : `x${timeScale}`}; ${runtime.resumed.length} release(s) in flight resumed
   Alarms     CloudWatch stand-in, in process (GET /local/alarms); POST /local/alarms plays a state change
-  Notify     outbox ${shown}/outbox.jsonl (GET /notifications)${process.env.SHIPGATE_SMTP_URL ? `, email via ${process.env.SHIPGATE_SMTP_URL}` : '; set SHIPGATE_SMTP_URL to send real email'}
+  Notify     outbox ${shown}/outbox.jsonl (GET /notifications)${process.env.SHIPGATE_SMTP_URL ? `, email via ${process.env.SHIPGATE_SMTP_URL}` : '; set SHIPGATE_SMTP_URL to send real email'}${faults === '1' ? `\n  Faults     ON (${FAULTS_ENV}=1, for tests only): ${shown}/${FAULTS_FILE} makes notifications and workflow tasks fail` : ''}
 
 Try it (in another terminal, from this folder):
   export TOKEN=$(npm run -s token -- --user alice --name "Alice Ng" --roles release-manager)

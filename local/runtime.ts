@@ -28,7 +28,8 @@ import { ENV, readConfig } from '../lambdas/functions/environment.ts';
 import { workflowDefinition } from '../lambdas/workflow/definition.ts';
 import { escalationDefinition } from '../lambdas/workflow/escalation-definition.ts';
 import { LocalMetricAlarms } from './cloudwatch.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { superviseDynamoDbLocal } from './dynamodb-supervisor.ts';
+import { createFaultSwitch } from './faults.ts';
 import { type Handler, lambdaContext, startGateway } from './gateway.ts';
 import { acquireInstanceLock, updateInstanceLock } from './instance-lock.ts';
 import { type LocalIssuer, loadOrCreateIssuer } from './issuer.ts';
@@ -50,6 +51,8 @@ export interface LocalRuntimeOptions {
   readonly smtpUrl?: string | undefined;
   /** Where DynamoDB Local keeps its data, the issuer its key, and the lock its pid file. */
   readonly dataDir: string;
+  /** Test-only: reads `<dataDir>/faults.json` at each fault point (see local/faults.ts). @default false */
+  readonly faultInjection?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -115,8 +118,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const dynamodb = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') });
+    // Supervised: a JVM that dies is started again on the same port and data, so the endpoint below never changes.
+    const dynamodb = await superviseDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), report: options.log });
     cleanups.push(() => dynamodb.stop());
+    const faults = createFaultSwitch({ enabled: options.faultInjection ?? false, dataDir, log: options.log });
 
     // The handlers read their configuration from the environment at import, exactly as in Lambda; the SDK picks
     // the DynamoDB Local endpoint from AWS_ENDPOINT_URL_DYNAMODB, so no handler code knows it runs locally.
@@ -142,6 +147,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const timeScale = options.timeScale ?? 1;
     const notifier = createLocalNotifier({ dataDir, smtpUrl: options.smtpUrl, log: options.log });
     cleanups.push(() => notifier.close());
+    // Where SNS would refuse a publish, a fault test makes the local delivery refuse it.
+    const publishing: typeof notifier = {
+      ...notifier,
+      publish: async (notification) => {
+        faults.check('notifyPublish', { releaseId: notification.releaseId, type: notification.type });
+        return notifier.publish(notification);
+      },
+    };
     let deliverAlarm: (message: string) => Promise<void> = async () => undefined;
     let deliveries = Promise.resolve();
     const cloudwatch = new LocalMetricAlarms({
@@ -160,7 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await deliveries;
     });
     /** What the local runtime hands every function instead of SNS delivery and CloudWatch. */
-    const adapters: Adapters = { notifier, metricAlarms: cloudwatch };
+    const adapters: Adapters = { notifier: publishing, metricAlarms: cloudwatch };
 
     // The release workflow: the shared definition run by aws-local-stepfunctions, its task function the same
     // module Lambda runs, and a Step Functions endpoint the handlers' SDK client reaches via AWS_ENDPOINT_URL_SFN.
@@ -172,8 +185,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       timeScale: 1,
       resolveHandler: (name) =>
         name === LOCAL_WORKFLOW_FUNCTION && workflowHandler
-          ? (payload) =>
-              (workflowHandler as LambdaHandler)(payload, lambdaContext(WORKFLOW_FUNCTION.id, randomUUID(), 30_000))
+          ? (payload) => {
+              // Where the Lambda service would fail an invocation, a fault test makes the local one fail.
+              const task = (payload ?? {}) as { releaseId?: unknown; action?: unknown };
+              faults.check('workflowTask', { releaseId: String(task.releaseId), action: String(task.action) });
+              return (workflowHandler as LambdaHandler)(
+                payload,
+                lambdaContext(WORKFLOW_FUNCTION.id, randomUUID(), 30_000),
+              );
+            }
           : undefined,
     });
     cleanups.push(async () => engine.close());

@@ -1,6 +1,8 @@
 // The local stand-in for Lambda's DynamoDB stream event source: polls DynamoDB Local's stream of a table, applies
 // the same filter, hands batches to the same handler, retries a reported failure from that record on (with
-// backoff) and keeps per-shard checkpoints in the data folder, so a restart neither loses nor repeats a batch.
+// backoff) and keeps per-shard checkpoints in the data folder, so a restart neither loses nor repeats a batch. When
+// DynamoDB Local cannot be read (it died and is being restarted), it says so once, backs off, and goes on from its
+// checkpoints with fresh iterators once it answers again.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -65,6 +67,19 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   let stopped = false;
   let idle = false;
   let failures = 0;
+  /** Polls in a row that could not read the stream. */
+  let unreadable = 0;
+  let wake: (() => void) | undefined;
+  // Every wait ends early on stop(), so a long backoff never holds up a shutdown.
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   async function iteratorFor(shardId: string): Promise<string | undefined> {
     if (iterators.has(shardId)) return iterators.get(shardId);
@@ -116,7 +131,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
             iterators.delete(shardId);
             failures += 1;
             options.log?.(`${name} stream: a record failed; retrying in ${Math.min(30, 2 ** failures)} s`);
-            await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * 2 ** failures)));
+            await pause(Math.min(30_000, 1000 * 2 ** failures));
             return true;
           }
         }
@@ -136,13 +151,23 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     while (!stopped) {
       try {
         const read = await poll();
+        if (unreadable > 0) {
+          options.log?.(`${name} stream: reading again, from its checkpoints, after ${unreadable} failed polls`);
+          unreadable = 0;
+        }
         idle = !read;
-        if (!read) await new Promise((resolve) => setTimeout(resolve, interval));
+        if (!read) await pause(interval);
       } catch (error) {
         if (stopped) break;
-        options.log?.(`${name} stream: ${error instanceof Error ? error.message : String(error)}`);
+        unreadable += 1;
+        // One line when it starts failing (and every 30th try after), not one a second while DynamoDB Local is down.
+        if (unreadable === 1 || unreadable % 30 === 0) {
+          const message = error instanceof Error ? error.message : String(error);
+          options.log?.(`${name} stream: poll failed (${message}); retrying with fresh iterators (${unreadable})`);
+        }
+        // An iterator may not outlive the engine that issued it: the next poll starts from the checkpoints.
         iterators.clear();
-        await new Promise((resolve) => setTimeout(resolve, interval * 5));
+        await pause(Math.min(interval * 5 * unreadable, 5_000));
       }
     }
   })();
@@ -155,6 +180,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     },
     async stop() {
       stopped = true;
+      wake?.();
       await loop;
       streams.destroy();
     },

@@ -1,12 +1,17 @@
-// `npm test`: lint, type-check, then every test kind (or those named: `npm test -- unit e2e`) with one shared
-// DynamoDB Local; ends with the line `N passed, N failed`.
+// `npm test`: lint, type-check, then the default test kinds (or those named: `npm test -- unit e2e`) with one shared
+// DynamoDB Local; ends with the line `N passed, N failed`. `npm run test:faults` names the kinds run only when named:
+// faults and load, one file at a time, since each loads the machine and measures how the runtime copes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 
-const KINDS = ['unit', 'integration', 'infra', 'e2e'] as const;
+/** Run by `npm test`. */
+const DEFAULT_KINDS = ['unit', 'integration', 'infra', 'e2e'] as const;
+/** Run only when named: fault injection through the local runtime, and load (`npm run test:faults`). */
+const NAMED_ONLY_KINDS = ['faults', 'load'] as const;
+const KINDS = [...DEFAULT_KINDS, ...NAMED_ONLY_KINDS] as const;
 const root = resolve(import.meta.dirname, '..');
 const requested = process.argv.slice(2);
 const unknown = requested.filter((kind) => !(KINDS as readonly string[]).includes(kind));
@@ -14,7 +19,9 @@ if (unknown.length > 0) {
   console.error(`unknown test kind ${unknown.join(', ')}; the kinds are ${KINDS.join(', ')}`);
   process.exit(2);
 }
-const kinds = requested.length > 0 ? requested : [...KINDS];
+const kinds = requested.length > 0 ? requested : [...DEFAULT_KINDS];
+// Their timings are part of what they check: two of them at once on a small machine would fail each other.
+const serial = kinds.some((kind) => (NAMED_ONLY_KINDS as readonly string[]).includes(kind));
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 let passed = 0;
@@ -56,45 +63,54 @@ const files = kinds.flatMap((kind) => {
   }
 });
 
-const needsDynamo = kinds.some((kind) => kind === 'integration' || kind === 'e2e');
-const dynamodb = needsDynamo ? await startDynamoDbLocal() : undefined;
-const scratch = mkdtempSync(join(tmpdir(), 'shipgate-test-'));
-const summaryFile = join(scratch, 'summary.json');
-try {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--test',
-      '--test-concurrency=2',
-      '--test-reporter=spec',
-      '--test-reporter-destination=stdout',
-      `--test-reporter=${join(root, 'scripts', 'summary-reporter.ts')}`,
-      `--test-reporter-destination=${summaryFile}`,
-      ...files,
-    ],
-    {
-      cwd: root,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        ...(dynamodb ? { SHIPGATE_TEST_DYNAMODB_ENDPOINT: dynamodb.endpoint } : {}),
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-      },
-    },
-  );
+if (files.length === 0) {
+  // `node --test` given no file would look for tests everywhere.
+  console.log(`no test files under ${kinds.map((kind) => `test/${kind}/`).join(', ')}`);
+} else {
+  const needsDynamo = kinds.some((kind) => kind === 'integration' || kind === 'e2e');
+  const dynamodb = needsDynamo ? await startDynamoDbLocal() : undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'shipgate-test-'));
+  const summaryFile = join(scratch, 'summary.json');
   try {
-    const counts = JSON.parse(readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; skipped: number };
-    passed += counts.passed;
-    failed += counts.failed;
-    skipped += counts.skipped;
-  } catch {
-    // The runner died before reporting: count the run itself as one failure.
-    failed += 1;
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--test',
+        `--test-concurrency=${serial ? 1 : 2}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${join(root, 'scripts', 'summary-reporter.ts')}`,
+        `--test-reporter-destination=${summaryFile}`,
+        ...files,
+      ],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          ...(dynamodb ? { SHIPGATE_TEST_DYNAMODB_ENDPOINT: dynamodb.endpoint } : {}),
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+        },
+      },
+    );
+    try {
+      const counts = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
+        passed: number;
+        failed: number;
+        skipped: number;
+      };
+      passed += counts.passed;
+      failed += counts.failed;
+      skipped += counts.skipped;
+    } catch {
+      // The runner died before reporting: count the run itself as one failure.
+      failed += 1;
+    }
+    if (result.status !== 0 && failed === 0) failed += 1;
+  } finally {
+    await dynamodb?.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
-  if (result.status !== 0 && failed === 0) failed += 1;
-} finally {
-  await dynamodb?.stop();
-  rmSync(scratch, { recursive: true, force: true });
 }
 
 console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);

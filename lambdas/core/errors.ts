@@ -99,3 +99,31 @@ export class ServiceUnavailable extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * A write's answer was lost (its request timed out or its connection dropped after it was sent), or the function ran
+ * out of time: the change may or may not be stored (503 with Retry-After). Read the resource before sending it again,
+ * or send it again with the same Idempotency-Key, which is always safe.
+ */
+export class OutcomeUnknown extends DomainError {
+  readonly code = 'outcome-unknown';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds = 2) {
+    super(
+      'Shipgate lost the answer of a service it depends on while storing the change, so the change may or may not ' +
+        'be stored: read the resource before sending the request again, or send it again with the same ' +
+        'Idempotency-Key',
+      { retryAfterSeconds },
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The change was stored, but a service Shipgate depends on failed before the answer was ready (503): read the
+ * resource to see the change; do not send the request again.
+ */
+export class ChangeStored extends DomainError {
+  readonly code = 'change-stored';
+}

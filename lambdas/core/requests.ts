@@ -11,6 +11,12 @@ export interface StoredResponse {
   readonly body: string;
 }
 
+/** What a request's writes did: one was acknowledged (`stored`), or one's answer was lost (`uncertain`). */
+export interface WriteTrace {
+  stored: boolean;
+  uncertain: boolean;
+}
+
 /** A request holding its key while it runs. */
 export interface Claim {
   /** The caller and key, hashed: the record's identity. */
@@ -50,8 +56,11 @@ export interface KeyedRequest {
  */
 export interface RequestLedger {
   claim(request: KeyedRequest): Promise<ClaimOutcome>;
-  /** Runs the request's work with the claim in force, so its writes carry the mark. */
-  within<T>(claim: Claim, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a write request's work, with its claim in force (its writes carry the mark) when it sent a key, noting in
+   * `trace` whether a write of it was stored, or may have been.
+   */
+  within<T>(claim: Claim | undefined, trace: WriteTrace, work: () => Promise<T>): Promise<T>;
   /** Keeps the answer for retries. */
   complete(claim: Claim, response: StoredResponse): Promise<void>;
   /** Frees the key after an error answer; `applied` when a change of this request had been stored all the same. */

@@ -74,6 +74,7 @@ const route = <const I extends string, const N extends RouteNeeds>(
 export const ROUTES = {
   health: { ...route('health', 'GET', '/health', { tables: [] }), authenticated: false },
   ready: { ...route('ready', 'GET', '/health/ready', { tables: read }), authenticated: false },
+  openapi: { ...route('openapi', 'GET', '/openapi.json', { tables: [] }), authenticated: false },
   listTemplates: route('list-templates', 'GET', '/templates', { tables: read, templates: 'read' }),
   importTemplate: route('import-template', 'POST', '/templates', { tables: write, templates: 'write' }),
   getTemplate: route('get-template', 'GET', '/templates/{templateId}', { tables: read, templates: 'read' }),

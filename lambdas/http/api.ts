@@ -8,11 +8,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import type { z } from 'zod';
 import type { Actor } from '../core/auth/actor.ts';
 import type { FieldIssue } from '../core/errors.ts';
-import { ValidationFailed } from '../core/errors.ts';
+import { OutcomeUnknown, ValidationFailed } from '../core/errors.ts';
 import { withRemainingTime } from '../core/release/context.ts';
 import type { RequestLedger } from '../core/requests.ts';
 import { logger } from '../functions/logger.ts';
-import { idempotencyKeyOf, once, requestOf } from './idempotency.ts';
+import { guarded, idempotencyKeyOf, requestOf } from './idempotency.ts';
 import { actorOf } from './identity.ts';
 import { PayloadTooLarge, problemJson } from './problem.ts';
 
@@ -193,7 +193,12 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
   schemas: RouteSchemas<B, Q, P>,
   fn: (input: RouteInput<B, Q, P>) => Promise<Result> | Result,
 ) {
-  const stack = middy<Event, Result, Error, Context>()
+  // When the function's time is up, the answer must not claim that nothing changed: the work may still be writing.
+  const stack = middy<Event, Result, Error, Context>({
+    timeoutEarlyResponse: () => {
+      throw new OutcomeUnknown();
+    },
+  })
     .use(problemJson())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
@@ -219,13 +224,16 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
         () => context.getRemainingTimeInMillis(),
         async () => fn(input),
       );
-    if (!schemas.requests || key === undefined) return run();
+    if (!schemas.requests) return run();
     // The claim lasts as long as this invocation can: a retry never overtakes an attempt that may still write.
     const leaseMs = context.getRemainingTimeInMillis() + 2000;
-    const request = requestOf(event, actor, key, schemas.raw ? input.rawBody : event.body, leaseMs);
-    return once(schemas.requests, request, run);
+    const request =
+      key === undefined ? undefined : requestOf(event, actor, key, schemas.raw ? input.rawBody : event.body, leaseMs);
+    return guarded(schemas.requests, event, request, run);
   });
-  return Object.assign(handler, { idempotent: schemas.requests !== undefined });
+  // What the route takes, read by the OpenAPI document's generator (scripts/openapi.ts): the schemas that validate.
+  const { requests, ...contract } = schemas;
+  return Object.assign(handler, { idempotent: requests !== undefined, contract });
 }
 
 const anonymous: Actor = { kind: 'user', id: 'anonymous', name: 'anonymous', roles: [], scopes: [] };

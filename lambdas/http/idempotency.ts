@@ -2,9 +2,11 @@
 // changes nothing; the same key with another request is refused. The design and its reasons: docs/idempotency.md.
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { outageRetryAfter } from '../adapters/outage.ts';
 import type { Actor } from '../core/auth/actor.ts';
-import { DomainError, ValidationFailed } from '../core/errors.ts';
-import type { KeyedRequest, RequestLedger, StoredResponse } from '../core/requests.ts';
+import { ChangeStored, DomainError, OutcomeUnknown, ServiceUnavailable, ValidationFailed } from '../core/errors.ts';
+import type { KeyedRequest, RequestLedger, StoredResponse, WriteTrace } from '../core/requests.ts';
+import { logger } from '../functions/logger.ts';
 
 /** The request header, lowercased as the header normalizer leaves it. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -80,6 +82,54 @@ export function requestOf(
   return { scope: `${actor.kind}:${actor.id}`, key, method, path: event.rawPath, fingerprint, leaseMs };
 }
 
+/** What the writes of each request being served did, by its event: read when the function runs out of time. */
+export const traces = new WeakMap<object, WriteTrace>();
+
+/** Whether an error says a service failed (the caller may come back), rather than a refusal or a bug. */
+const dependencyFailed = (error: unknown): boolean =>
+  error instanceof OutcomeUnknown ||
+  error instanceof ServiceUnavailable ||
+  (error instanceof DomainError && error.code === 'retry-later') ||
+  outageRetryAfter(error) !== undefined;
+
+/**
+ * What a failed write request answers: never "nothing was changed" when something was. `released` says what
+ * freeing its key found, when it sent one: the mark of a stored change, or none (then nothing of it is stored).
+ */
+export function afterFailure(error: unknown, trace: WriteTrace, released?: 'released' | 'applied'): unknown {
+  if (!dependencyFailed(error)) return error;
+  if (released === 'applied' || trace.stored) return changeStored();
+  if (released === 'released') return error instanceof OutcomeUnknown ? new ServiceUnavailable(2) : error;
+  if (trace.uncertain || error instanceof OutcomeUnknown) return new OutcomeUnknown();
+  return error;
+}
+
+export const changeStored = () =>
+  new ChangeStored(
+    'the change was stored, but a service Shipgate depends on failed before the answer was ready: read the ' +
+      'resource to see it, and do not send the request again',
+  );
+
+/**
+ * Serves a write request: once per key when it sent one (see `once`), and in any case answering a failure as what it
+ * is, with what its writes did (`afterFailure`).
+ */
+export async function guarded(
+  ledger: RequestLedger,
+  event: object,
+  request: KeyedRequest | undefined,
+  work: () => Promise<APIGatewayProxyResultV2>,
+): Promise<APIGatewayProxyResultV2> {
+  const trace: WriteTrace = { stored: false, uncertain: false };
+  traces.set(event, trace);
+  if (request) return once(ledger, request, trace, work);
+  try {
+    return await ledger.within(undefined, trace, work);
+  } catch (error) {
+    throw afterFailure(error, trace);
+  }
+}
+
 /**
  * Runs `work` once per key: the first request with a key runs and its 2xx answer is kept; a retry gets that answer
  * (marked `idempotency-replayed`); an error answer frees the key, since an error changed nothing.
@@ -87,6 +137,7 @@ export function requestOf(
 export async function once(
   ledger: RequestLedger,
   request: KeyedRequest,
+  trace: WriteTrace,
   work: () => Promise<APIGatewayProxyResultV2>,
 ): Promise<APIGatewayProxyResultV2> {
   const outcome = await ledger.claim(request);
@@ -109,18 +160,18 @@ export async function once(
   const { claim } = outcome;
   let result: APIGatewayProxyResultV2;
   try {
-    result = await ledger.within(claim, work);
+    result = await ledger.within(claim, trace, work);
   } catch (error) {
-    if ((await ledger.release(claim).catch(() => 'released' as const)) === 'applied') {
-      throw appliedWithoutAnswer(new Date().toISOString());
-    }
-    throw error;
+    const released = await ledger.release(claim).catch(() => undefined);
+    throw afterFailure(error, trace, released);
   }
   const response = storable(result);
-  if (response && response.statusCode >= 200 && response.statusCode < 300) {
-    await ledger.complete(claim, response);
-  } else {
-    await ledger.release(claim).catch(() => 'released' as const);
+  try {
+    if (response && response.statusCode >= 200 && response.statusCode < 300) await ledger.complete(claim, response);
+    else await ledger.release(claim);
+  } catch (error) {
+    // The answer is ready and the change (if any) stored and marked: a retry learns of it once the lease is over.
+    logger.warn('the answer to an Idempotency-Key was not kept', { error: error as Error, key: request.key });
   }
   return result;
 }

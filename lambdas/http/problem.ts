@@ -4,9 +4,11 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { outageRetryAfter } from '../adapters/outage.ts';
 import {
+  ChangeStored,
   DomainError,
   Forbidden,
   NotFound,
+  OutcomeUnknown,
   RuleViolation,
   ServiceUnavailable,
   StaleVersion,
@@ -14,7 +16,7 @@ import {
   ValidationFailed,
 } from '../core/errors.ts';
 import { logger } from '../functions/logger.ts';
-import { IdempotencyKeyReused, RequestAlreadyApplied, RequestInProgress } from './idempotency.ts';
+import { changeStored, IdempotencyKeyReused, RequestAlreadyApplied, RequestInProgress, traces } from './idempotency.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -62,6 +64,7 @@ const retryAfterOf = (error: DomainError): number | undefined => {
 function statusOf(error: DomainError): number {
   if (error instanceof RequestInProgress || error instanceof RequestAlreadyApplied) return 409;
   if (error instanceof IdempotencyKeyReused) return 422;
+  if (error instanceof ChangeStored) return 503;
   if (retryAfterOf(error) !== undefined) return 503;
   if (error instanceof ValidationFailed) return 400;
   if (error instanceof Unauthenticated) return 401;
@@ -150,9 +153,19 @@ export function toProblem(error: unknown, event: APIGatewayProxyEventV2, context
   });
 }
 
+/**
+ * The function ran out of time (middy answers before Lambda ends it): a read only took too long; a write may still
+ * be storing its change, or has stored it.
+ */
+function timedOut(error: unknown, event: APIGatewayProxyEventV2): unknown {
+  if (!(error instanceof OutcomeUnknown)) return error;
+  if ((event.requestContext?.http?.method ?? 'GET').toUpperCase() === 'GET') return new ServiceUnavailable(2);
+  return traces.get(event)?.stored ? changeStored() : error;
+}
+
 /** middy middleware: the last word on every failure of a handler. */
 export const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> => ({
   onError: (request) => {
-    request.response = toProblem(request.error, request.event, request.context);
+    request.response = toProblem(timedOut(request.error, request.event), request.event, request.context);
   },
 });

@@ -62,6 +62,7 @@ const MATRIX: readonly Row[] = [
   // route             case                                                         403 names                          anon   RM          EM                EL          SL                QA                DO                PM                intern      m:read m:items m:metr m:none
   ['health',           {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
   ['ready',            {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
+  ['openapi',          {},                                                          '',                               ['200', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '200', '200', '200']],
   ['list-templates',   {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-template',     {},                                                          'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
   ['get-template-version', {},                                                      'release:read',                   ['401', '200',      '200',            '200',      '200',            '200',            '200',            '200',            '200',      '200', '403', '403', '403']],
@@ -280,6 +281,9 @@ describe('the permission matrix: every route times every caller', () => {
         break;
       case 'ready':
         assert.deepEqual(response.body, { status: 'ready', service: 'shipgate', database: 'ok' }, seen);
+        break;
+      case 'openapi':
+        assert.equal(response.body.openapi, '3.1.0', seen);
         break;
       case 'list-templates':
       case 'list-releases':

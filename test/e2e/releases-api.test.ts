@@ -2,7 +2,8 @@
 // concurrency and a restart that keeps every release.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ItemView, ReleaseView } from '../../lambdas/core/release/view.ts';
+import type { ReleaseView } from '../../lambdas/core/release/view.ts';
+import { leaves } from '../support/drive.ts';
 import {
   api,
   type LocalProcess,
@@ -11,19 +12,6 @@ import {
   tempDataDir,
   tokenFor,
 } from '../support/local-process.ts';
-
-/** Every leaf item of a release view's phases, in checklist order. */
-function leaves(view: ReleaseView): ItemView[] {
-  const out: ItemView[] = [];
-  const walk = (items: readonly ItemView[]) => {
-    for (const item of items) {
-      if (item.children?.length) walk(item.children);
-      else out.push(item);
-    }
-  };
-  for (const phase of view.phases) for (const section of phase.sections) walk(section.items);
-  return out;
-}
 
 describe('releases over the local HTTP API', () => {
   let dataDir: string;

@@ -111,10 +111,14 @@ describe('cdk-nag AwsSolutions', () => {
     for (const ack of acks) {
       assert.ok(ack.reason.trim().length >= 40, `${ack.id} on ${ack.path} has no written reason`);
     }
-    // The two probes alone are open, and only their routes say so.
+    // The two probes and the API's contract alone are open, and only their routes say so.
     assert.deepEqual(
       acks.filter((ack) => ack.id === 'AwsSolutions-APIG4').map((ack) => ack.path),
-      ['Shipgate/Api/HttpApi/GET--health', 'Shipgate/Api/HttpApi/GET--health--ready'],
+      [
+        'Shipgate/Api/HttpApi/GET--health',
+        'Shipgate/Api/HttpApi/GET--health--ready',
+        'Shipgate/Api/HttpApi/GET--openapi.json',
+      ],
     );
     // The X-Ray (and, for the state machines, log delivery) `*` is acknowledged on each role's own policy, never
     // higher up: every API function, the workflow and escalation functions, the notifier, the alarm function, the

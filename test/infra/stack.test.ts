@@ -505,11 +505,11 @@ describe('api', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health', AuthorizationType: 'NONE' });
   });
 
-  test('GET /health and GET /health/ready (the probes) are the only routes served without a token', () => {
+  test('the probes (GET /health, GET /health/ready) and GET /openapi.json are the only routes without a token', () => {
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => route.Properties?.AuthorizationType !== 'JWT')
       .map((route) => route.Properties?.RouteKey);
-    assert.deepEqual(open.sort(), ['GET /health', 'GET /health/ready']);
+    assert.deepEqual(open.sort(), ['GET /health', 'GET /health/ready', 'GET /openapi.json']);
   });
 
   test('the JWT authorizer trusts tokens the user pool issues to the people client and to the machine client', () => {

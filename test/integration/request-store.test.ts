@@ -35,6 +35,7 @@ describe('DynamoDB request store (Idempotency-Key)', () => {
     leaseMs: 10_000,
     ...overrides,
   });
+  const trace = () => ({ stored: false, uncertain: false });
   const samples = (value: number): MetricSample[] => [
     { name: 'api.errors', value, unit: 'Count', at: new Date(Date.UTC(2026, 11, 4, 10, 0, value)).toISOString() },
   ];
@@ -76,7 +77,7 @@ describe('DynamoDB request store (Idempotency-Key)', () => {
     const first = request({ leaseMs: 300 });
     const claimed = await requests.claim(first);
     if (claimed.kind !== 'claimed') assert.fail(claimed.kind);
-    await requests.within(claimed.claim, () => store.saveSamples(releaseId, samples(1)));
+    await requests.within(claimed.claim, trace(), () => store.saveSamples(releaseId, samples(1)));
     // The answer never came (the function failed after the write): the key is not freed for a second run.
     assert.equal(await requests.release(claimed.claim), 'applied');
     const during = await requests.claim(first);
@@ -104,16 +105,27 @@ describe('DynamoDB request store (Idempotency-Key)', () => {
     const fresh = await requests.claim(first);
     if (fresh.kind !== 'claimed') assert.fail(fresh.kind);
     await assert.rejects(
-      requests.within(stale.claim, () => store.saveSamples(releaseId, samples(2))),
+      requests.within(stale.claim, trace(), () => store.saveSamples(releaseId, samples(2))),
       (error: unknown) => error instanceof StaleVersion,
     );
     assert.equal((await store.listSamples(releaseId)).filter((sample) => sample.value === 2).length, 0);
-    await requests.within(fresh.claim, () => store.saveSamples(releaseId, samples(2)));
+    await requests.within(fresh.claim, trace(), () => store.saveSamples(releaseId, samples(2)));
     assert.equal((await store.listSamples(releaseId)).filter((sample) => sample.value === 2).length, 1);
   });
 
-  it('writes no mark outside a claimed request', async () => {
-    await store.saveSamples(releaseId, samples(3));
+  it('notes what the writes of a request did, with a key or without', async () => {
+    const keyless = trace();
+    await requests.within(undefined, keyless, () => store.saveSamples(releaseId, samples(3)));
+    assert.deepEqual(keyless, { stored: true, uncertain: false });
     assert.equal((await store.listSamples(releaseId)).filter((sample) => sample.value === 3).length, 1);
+    // A transaction that loses its condition stores nothing, and says so.
+    const lost = trace();
+    const stale = await requests.claim(request({ leaseMs: 1 }));
+    if (stale.kind !== 'claimed') assert.fail(stale.kind);
+    await sleep(20);
+    assert.equal((await requests.claim(request({ key: 'other' }))).kind, 'claimed');
+    await requests.release(stale.claim);
+    await assert.rejects(requests.within(stale.claim, lost, () => store.saveSamples(releaseId, samples(4))));
+    assert.deepEqual(lost, { stored: false, uncertain: false });
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { ReleaseStatus } from '../../lambdas/core/release/status.ts';
-import type { ReleaseView } from '../../lambdas/core/release/view.ts';
+import type { ItemView, ReleaseView } from '../../lambdas/core/release/view.ts';
 import { api, type LocalProcess, removeDataDir, startLocalProcess, tempDataDir, tokenFor } from './local-process.ts';
 
 export interface Driver {
@@ -134,4 +134,17 @@ export function localRuntimeForSuite(env: Readonly<Record<string, string>>): Sui
       return agent;
     },
   };
+}
+
+/** Every leaf item of a release view's phases (the items that can be changed), in checklist order. */
+export function leaves(view: ReleaseView): ItemView[] {
+  const out: ItemView[] = [];
+  const walk = (items: readonly ItemView[]) => {
+    for (const item of items) {
+      if (item.children?.length) walk(item.children);
+      else out.push(item);
+    }
+  };
+  for (const phase of view.phases) for (const section of phase.sections) walk(section.items);
+  return out;
 }

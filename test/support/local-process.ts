@@ -1,9 +1,11 @@
 // Runs `npm start`'s program (local/main.ts) as a child process, the way a person runs it, for end-to-end tests.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readEngineRecord } from '../../local/dynamodb-local.ts';
+import { FAULTS_FILE, type FaultPlan } from '../../local/faults.ts';
 import { REJECTION_DESCRIPTIONS } from '../../local/gateway.ts';
 import type { TokenRejection } from '../../local/issuer.ts';
 import { loadOrCreateIssuer } from '../../local/issuer.ts';
@@ -157,4 +159,77 @@ export function assertProblem(response: ApiResponse, status: number, context = '
     assert.ok(response.body[member].length > 0, `${seen}: ${member} is empty`);
   }
   return response.body;
+}
+
+/** The pid of the DynamoDB Local JVM serving a runtime's data folder, as its pid file names it; undefined if none. */
+export function dynamoDbLocalPid(dataDir: string): number | undefined {
+  return readEngineRecord(join(dataDir, 'dynamodb'))?.pid;
+}
+
+/** The DynamoDB Local endpoint the runtime's banner names. */
+export function dynamoDbEndpoint(local: LocalProcess): string {
+  const endpoint = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(local.output())?.[1];
+  assert.ok(endpoint, `the banner names DynamoDB Local's endpoint:\n${local.output()}`);
+  return endpoint;
+}
+
+/** True while a process with this pid exists (a zombie included). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the first match of `pattern` in what the process printed after `from` characters. */
+export async function waitForOutput(
+  local: LocalProcess,
+  pattern: RegExp,
+  options: { timeoutMs?: number; from?: number } = {},
+): Promise<RegExpExecArray> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const found = pattern.exec(local.output().slice(options.from ?? 0));
+    if (found) return found;
+    if (Date.now() > deadline) {
+      throw new Error(`the runtime did not print ${pattern} in time; it printed:\n${local.output().slice(-4000)}`);
+    }
+    await pause(50);
+  }
+}
+
+/** Polls GET /health/ready until it answers 200; resolves with how long that took in ms. */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const status = await fetch(`${url}/health/ready`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${url}/health/ready did not answer 200 in ${timeoutMs} ms`);
+    await pause(100);
+  }
+}
+
+/** Kills the runtime with SIGKILL, leaving it no chance to clean up, and waits until it has exited. */
+export async function killLocalProcess(local: LocalProcess): Promise<void> {
+  if (local.child.exitCode !== null || local.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => local.child.once('exit', resolve));
+  local.child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Sets the faults a runtime started with SHIPGATE_FAULTS=1 injects (local/faults.ts); `{}` turns them all off.
+ * Written whole in one call, so the runtime never reads half a file.
+ */
+export function setFaults(dataDir: string, plan: FaultPlan): void {
+  const path = join(dataDir, FAULTS_FILE);
+  writeFileSync(`${path}.tmp`, JSON.stringify(plan));
+  renameSync(`${path}.tmp`, path);
 }

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { z } from 'zod';
 import { NotFound, RuleViolation, StaleVersion } from '../../lambdas/core/errors.ts';
 import { RetryLater } from '../../lambdas/core/release/context.ts';
+import type { RequestLedger, WriteTrace } from '../../lambdas/core/requests.ts';
 import { fieldIssues, httpRoute, MAX_BODY_BYTES, ok } from '../../lambdas/http/api.ts';
 import { actorOf, claimList } from '../../lambdas/http/identity.ts';
 import { CreateReleaseBody, MetricsBody, UpdateItemBody } from '../../lambdas/http/schemas.ts';
@@ -289,5 +290,74 @@ describe('alarm names a release may watch', () => {
     );
     assert.equal(CreateReleaseBody.safeParse(body(['Shipgate-staging.rollback-01ABC-p95'])).success, false);
     assert.equal(CreateReleaseBody.safeParse(body(['api-5xx', 'payments.latency'])).success, true);
+  });
+});
+
+describe('a failed write says what it did', () => {
+  /** A ledger without keys' records: it only runs the work with the trace, as the DynamoDB one does. */
+  const ledger = (): RequestLedger => ({
+    claim: () => Promise.reject(new Error('no key was sent')),
+    within: (_claim, trace, work) => {
+      active = trace;
+      return work();
+    },
+    complete: () => Promise.resolve(),
+    release: () => Promise.resolve('released'),
+  });
+  let active: WriteTrace | undefined;
+  const socketReset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+
+  const failing = (before: (trace: WriteTrace) => void, error: unknown) =>
+    httpRoute({ requests: ledger() }, async () => {
+      before(active as WriteTrace);
+      throw error;
+    });
+
+  it('is a plain 503 "nothing was changed" only when no write was stored or may have been', async () => {
+    const nothing = await call(
+      failing(() => undefined, refused),
+      event(),
+    );
+    assert.equal(nothing.status, 503);
+    assert.equal(nothing.body.type, '/problems/service-unavailable');
+    const uncertain = await call(
+      failing((trace) => Object.assign(trace, { uncertain: true }), socketReset),
+      event(),
+    );
+    assert.equal(uncertain.body.type, '/problems/outcome-unknown');
+    assert.ok(Number(uncertain.headers['retry-after']) > 0);
+    const stored = await call(
+      failing((trace) => Object.assign(trace, { stored: true }), refused),
+      event(),
+    );
+    assert.equal(stored.status, 503);
+    assert.equal(stored.body.type, '/problems/change-stored');
+    assert.match(stored.body.detail, /do not send the request again/);
+    // A refusal stays a refusal, whatever was written before it.
+    const refusal = await call(
+      failing((trace) => Object.assign(trace, { stored: true }), new NotFound('release', 'x')),
+      event(),
+    );
+    assert.equal(refusal.status, 404);
+  });
+
+  it('tells a write that ran out of time that its change may be stored, and a read that it took too long', async () => {
+    const shortOf = { ...context, getRemainingTimeInMillis: () => 40 } as unknown as Context;
+    const hanging = (store: boolean) =>
+      httpRoute({ requests: ledger() }, async () => {
+        if (store) (active as WriteTrace).stored = true;
+        return new Promise<never>(() => undefined);
+      });
+    const run = async (handler: ReturnType<typeof httpRoute>, method: string) => {
+      const ev = event();
+      (ev.requestContext.http as { method: string }).method = method;
+      const result = (await handler(ev, shortOf)) as APIGatewayProxyStructuredResultV2;
+      return JSON.parse(result.body ?? 'null') as { type: string; status: number };
+    };
+    assert.equal((await run(hanging(false), 'POST')).type, '/problems/outcome-unknown');
+    assert.equal((await run(hanging(true), 'POST')).type, '/problems/change-stored');
+    const read = httpRoute({}, () => new Promise<never>(() => undefined));
+    assert.equal((await run(read, 'GET')).type, '/problems/service-unavailable');
   });
 });

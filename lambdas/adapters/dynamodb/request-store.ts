@@ -9,7 +9,14 @@ import type { NativeAttributeValue, TransactWriteCommandInput } from '@aws-sdk/l
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from '../../core/ports.ts';
-import type { Claim, ClaimOutcome, KeyedRequest, RequestLedger, StoredResponse } from '../../core/requests.ts';
+import type {
+  Claim,
+  ClaimOutcome,
+  KeyedRequest,
+  RequestLedger,
+  StoredResponse,
+  WriteTrace,
+} from '../../core/requests.ts';
 import { KEY_LIFETIME_SECONDS } from '../../core/requests.ts';
 
 type Row = Record<string, NativeAttributeValue>;
@@ -23,14 +30,26 @@ interface ActiveClaim extends Claim {
   readonly at: () => string;
 }
 
-const active = new AsyncLocalStorage<ActiveClaim>();
+/** The write request being served: its claim, when it sent a key, and what its writes did. */
+interface Scope {
+  readonly claim?: ActiveClaim | undefined;
+  readonly trace: WriteTrace;
+}
+
+const active = new AsyncLocalStorage<Scope>();
+
+/** Notes what a write of the request being served did (nothing outside a request). */
+export function noteWrite(outcome: 'stored' | 'uncertain'): void {
+  const trace = active.getStore()?.trace;
+  if (trace) trace[outcome] = true;
+}
 
 /**
  * The write that marks the running request's record `applied`, for the transaction being written; none outside a
  * claimed request. Conditioned on the claim: an attempt whose claim was taken over writes nothing at all.
  */
 export function requestMark(): NonNullable<TransactWriteCommandInput['TransactItems']>[number] | undefined {
-  const claim = active.getStore();
+  const claim = active.getStore()?.claim;
   if (!claim) return undefined;
   return {
     Update: {
@@ -119,8 +138,9 @@ export class DynamoRequestStore implements RequestLedger {
     }
   }
 
-  within<T>(claim: Claim, work: () => Promise<T>): Promise<T> {
-    return active.run({ ...claim, table: this.#table, at: () => this.#clock.now().toISOString() }, work);
+  within<T>(claim: Claim | undefined, trace: WriteTrace, work: () => Promise<T>): Promise<T> {
+    const held = claim ? { ...claim, table: this.#table, at: () => this.#clock.now().toISOString() } : undefined;
+    return active.run({ claim: held, trace }, work);
   }
 
   async complete(claim: Claim, response: StoredResponse): Promise<void> {

@@ -3,7 +3,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { StaleVersion } from '../../core/errors.ts';
-import { requestMark } from './request-store.ts';
+import { maybeCarriedOut } from '../outage.ts';
+import { noteWrite, requestMark } from './request-store.ts';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
@@ -20,6 +21,7 @@ export async function transactWrite(
   try {
     const mark = requestMark();
     await doc.send(new TransactWriteCommand({ TransactItems: mark ? [...items, mark] : items }));
+    noteWrite('stored');
   } catch (error) {
     if (error instanceof TransactionCanceledException) {
       const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
@@ -27,6 +29,8 @@ export async function transactWrite(
         throw new StaleVersion(conflict, { reasons: codes });
       }
     }
+    // Sent, but its answer lost: the transaction may have been written all the same.
+    if (maybeCarriedOut(error)) noteWrite('uncertain');
     throw error;
   }
 }
