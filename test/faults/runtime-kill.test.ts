@@ -82,6 +82,14 @@ describe('the local runtime killed with SIGKILL', () => {
       assert.equal(resumedWindow.wait?.id, inWindow.wait?.id, 'the same window goes on');
 
       for (const role of roles.slice(2)) await sign(d, role);
+      // The window keeps the end it was given at the slow time scale (up to 24 s from its start): wait that out.
+      await until(
+        d,
+        watched.id,
+        'the window begun before the kill to end',
+        (view) => view.wait?.id !== inWindow.wait?.id,
+        60_000,
+      );
       await until(d, gated.id, 'STAGING', (view) => view.status === 'STAGING');
       const ends = await Promise.all([
         drive(d, gated.id, ['STAGING', 'DEPLOYING', 'MONITORING', 'CONFIRMING']),

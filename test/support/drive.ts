@@ -37,8 +37,9 @@ export async function until(
   id: string,
   what: string,
   test: (view: ReleaseView) => boolean,
+  timeoutMs = 20_000,
 ): Promise<ReleaseView> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await read(d, id);
     if (test(view)) return view;
