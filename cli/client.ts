@@ -78,11 +78,26 @@ export function shipgateClient(options: ClientOptions): ShipgateClient {
   return client;
 }
 
+/**
+ * A 401 comes from the gateway (API Gateway's JWT authorizer, or the local one), whose body says only
+ * "Unauthorized"; its `www-authenticate` header says why.
+ */
+function unauthorized(response: Response): CliError {
+  const header = response.headers.get('www-authenticate') ?? '';
+  const why = /error_description="([^"]*)"/.exec(header)?.[1];
+  const reason = why ? `the API refused the token: ${why}` : 'the API asks for a token and got none it accepts';
+  return new CliError(
+    EXIT.auth,
+    `401: ${reason}. Sign in with \`shipgate login\` (for this profile and API), or pass --token / SHIPGATE_TOKEN`,
+  );
+}
+
 /** An openapi-fetch answer: its data, or the CliError of its problem. */
 export async function unwrap<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<{ data: T; response: Response }> {
   const { data, error, response } = await call;
+  if (response.status === 401) throw unauthorized(response);
   if (!response.ok) throw apiError(response.status, error);
   return { data: data as T, response };
 }

@@ -1,6 +1,7 @@
 // How the CLI prints: human text by default (tables, progress bars, colour only on a terminal and never with
 // NO_COLOR), or one JSON document with --json for scripts. Everything goes through an Output so tests can read it.
 import { stripVTControlCharacters } from 'node:util';
+import { displayWidth } from './render/width.ts';
 
 export interface Output {
   /** --json: print the API's JSON, nothing else. */
@@ -17,6 +18,8 @@ export interface Streams {
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
   readonly stderr: { write(text: string): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** What `-` and `--client-secret-stdin` read; the process's stdin when absent (tests pass their own). */
+  readonly stdin?: AsyncIterable<string | Uint8Array> | undefined;
 }
 
 export function createOutput(streams: Streams, json: boolean): Output {
@@ -49,9 +52,9 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${done}/${total}`;
 }
 
-/** Columns aligned by the widest cell (colour codes not counted), with a header row. */
+/** Columns aligned by the widest cell (colour codes not counted, wide characters count twice), with a header row. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (text: string) => stripVTControlCharacters(text).length;
+  const width = displayWidth;
   const widths = header.map((title, column) => Math.max(width(title), ...rows.map((row) => width(row[column] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells

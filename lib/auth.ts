@@ -114,6 +114,15 @@ const assertDomainPrefix = (prefix: string): void => {
   }
 };
 
+/** The redirects of `shipgate login`'s browser sign-in, one per loopback port. */
+export const cliCallbackUrls = (ports: readonly number[]): string[] =>
+  ports.map((port) => {
+    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+      throw new Error(`cliCallbackPorts: ${port} is not a port from 1024 to 65535 that a user's CLI can listen on`);
+    }
+    return `http://localhost:${port}/callback`;
+  });
+
 /** Properties of {@link ShipgateAuth}. */
 export interface ShipgateAuthProps {
   /**
@@ -121,6 +130,13 @@ export interface ShipgateAuthProps {
    * @default ['http://localhost:3000/auth/callback']
    */
   readonly callbackUrls?: readonly string[];
+  /**
+   * The loopback ports on which `shipgate login` takes the browser sign-in's redirect (authorization code with PKCE,
+   * RFC 8252): each registers `http://localhost:<port>/callback` on the web client. Cognito matches a redirect
+   * exactly, port included, and accepts plain http for localhost only. An empty list turns CLI browser sign-in off.
+   * @default [8976]
+   */
+  readonly cliCallbackPorts?: readonly number[];
   /**
    * Where Cognito may send users after sign-out.
    * @default ['http://localhost:3000/']
@@ -250,7 +266,10 @@ export class ShipgateAuth extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE, scopeOf(SCOPES.read)],
-        callbackUrls: [...(props.callbackUrls ?? ['http://localhost:3000/auth/callback'])],
+        callbackUrls: [
+          ...(props.callbackUrls ?? ['http://localhost:3000/auth/callback']),
+          ...cliCallbackUrls(props.cliCallbackPorts ?? [8976]),
+        ],
         logoutUrls: [...(props.logoutUrls ?? ['http://localhost:3000/'])],
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],

@@ -170,7 +170,8 @@ function statesTimeoutError(): Promise<Error> {
       },
       { validationOptions: { noValidate: true } },
     );
-    const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { Probe: () => new Promise(() => {}) } } });
+    const never = () => new Promise<never>(() => {});
+    const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { Probe: never } } });
     try {
       await run.result;
     } catch (error) {

@@ -167,6 +167,26 @@ describe('resource server and clients', () => {
     }
   });
 
+  test("the people client takes the web console's callback and the CLI's loopback redirect on localhost:8976", () => {
+    const [, client] = clientWithFlow('code');
+    assert.deepEqual(client.Properties?.CallbackURLs, [
+      'http://localhost:3000/auth/callback',
+      'http://localhost:8976/callback',
+    ]);
+    const [, other] = clientWithFlow(
+      'code',
+      synth({ auth: { callbackUrls: ['https://console.example.com/auth/callback'], cliCallbackPorts: [9000, 9001] } }),
+    );
+    assert.deepEqual(other.Properties?.CallbackURLs, [
+      'https://console.example.com/auth/callback',
+      'http://localhost:9000/callback',
+      'http://localhost:9001/callback',
+    ]);
+    const [, none] = clientWithFlow('code', synth({ auth: { cliCallbackPorts: [] } }));
+    assert.deepEqual(none.Properties?.CallbackURLs, ['http://localhost:3000/auth/callback']);
+    assert.throws(() => synth({ auth: { cliCallbackPorts: [80] } }), /cliCallbackPorts: 80 is not a port/);
+  });
+
   test('the access token validity prop applies to both clients', () => {
     const other = synth({ auth: { accessTokenValidity: Duration.minutes(5) } });
     for (const [id, client] of resourcesOf('AWS::Cognito::UserPoolClient', other)) {
