@@ -41,6 +41,7 @@ function check(name: string, command: string, args: string[]): void {
 if (requested.length === 0) {
   check('lint and format (biome)', bin('biome'), ['check', '.']);
   check('typecheck (tsc)', bin('tsc'), ['--noEmit']);
+  check('typecheck the web console (tsc -p web)', bin('tsc'), ['--noEmit', '-p', 'web']);
   // Type-only imports count: a cycle of types is still two modules that cannot be read one without the other.
   check('no import cycle under lambdas/ (dpdm)', bin('dpdm'), [
     '--no-tree',

@@ -178,7 +178,9 @@ describe('releases over the local HTTP API', () => {
     );
     const view = (await api(local.url, 'GET', `/releases/${body.id}`, { token: qa })).body as ReleaseView;
     assert.equal(leaves(view).filter((item) => item.status === 'done').length, 50);
-    assert.deepEqual(view.waitingFor?.missingSignoffs, []);
+    // Every sign-off landed: the gate misses none, or it has passed already and the release waits on the next one.
+    if (view.waitingFor?.gate === 'pre-release') assert.deepEqual(view.waitingFor.missingSignoffs, []);
+    else assert.notEqual(view.status, 'PRE_RELEASE', JSON.stringify(view.waitingFor));
     const events = await api(local.url, 'GET', `/releases/${body.id}/events?limit=200`, { token: qa });
     const types = events.body.items.map((event: { type: string }) => event.type);
     assert.equal(types.filter((type: string) => type === 'item.updated').length, 50);

@@ -1,0 +1,3 @@
+export function Board() {
+  return <h1>Releases</h1>;
+}

@@ -1,0 +1,3 @@
+export function ReleasePage({ releaseId }: { releaseId: string }) {
+  return <h1>Release {releaseId}</h1>;
+}

@@ -1,0 +1,3 @@
+export function TemplateImport() {
+  return <h1>Import a checklist</h1>;
+}
