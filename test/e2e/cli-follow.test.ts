@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../../cli/main.ts';
 import type { Streams } from '../../cli/output.ts';
+import { WEB_CHECKLIST } from '../support/cli-fixtures.ts';
 import { type Driver, drive, localRuntimeForSuite, read, satisfy, until } from '../support/drive.ts';
 import { api, tokenFor } from '../support/local-process.ts';
 
@@ -41,22 +42,6 @@ const failureLine = (ran: Ran): string => {
 
 /** How many lines of `text` match `pattern`. */
 const count = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).length;
-
-const WEB_CHECKLIST = `# Web release
-
-## Before release
-- [ ] Run the full test suite
-- [ ] Update the changelog
-  - [ ] Link every pull request
-
-## Deploy to production
-1. Deploy the API
-2. Deploy the web app
-
-## Sign-off
-- [ ] **QA Lead**: ____
-- [ ] **Security Lead**: ____
-`;
 
 describe('shipgate wait and watch against the local runtime', () => {
   // x600: whatever the template times (escalation, windows) passes in seconds; gates and steps move as soon as

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { run } from '../../cli/main.ts';
 import type { Streams } from '../../cli/output.ts';
+import { WEB_CHECKLIST } from '../support/cli-fixtures.ts';
 import { type Driver, drive, localRuntimeForSuite, read, satisfy, until } from '../support/drive.ts';
 import { api, setFaults, tokenFor } from '../support/local-process.ts';
 
@@ -44,22 +45,6 @@ const failureLine = (ran: Ran): string => {
   assert.equal(lines.length, 1, `one failure line:\n${show(ran)}`);
   return lines[0] ?? '';
 };
-
-const WEB_CHECKLIST = `# Web release
-
-## Before release
-- [ ] Run the full test suite
-- [ ] Update the changelog
-  - [ ] Link every pull request
-
-## Deploy to production
-1. Deploy the API
-2. Deploy the web app
-
-## Sign-off
-- [ ] **QA Lead**: ____
-- [ ] **Security Lead**: ____
-`;
 
 describe('the shipgate CLI against the local runtime', () => {
   // x600: 15 minutes of escalation pass in 1.5 s, so an acknowledgement is reachable; the monitoring window of

@@ -21,12 +21,8 @@ import type {
   WaitingFor,
 } from '../../cli/render/types.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
-import { releaseContext } from '../../lambdas/core/release/context.ts';
-import { createRelease, getRelease } from '../../lambdas/core/release/release-use-cases.ts';
-import type { Template } from '../../lambdas/core/template/template.ts';
-import { fixedClock, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
-import { MemoryReleaseStore } from '../support/memory-store.ts';
-import { RecordingWorkflow } from '../support/recording-workflow.ts';
+import { releaseViewOf } from '../support/cli-fixtures.ts';
+import { testTemplate, user } from '../support/fixtures.ts';
 
 const plain = stripVTControlCharacters;
 const lines = (text: string | readonly string[]) =>
@@ -40,27 +36,12 @@ function columnOf(line: string, cell: string): number {
   return displayWidth(line.slice(0, at));
 }
 
-const rita = user('rita', ['release-manager']);
+const _rita = user('rita', ['release-manager']);
 const quinn = user('quinn', ['qa-lead']);
 const sam = user('sam', ['security-lead']);
 
 /** A release of `template` as the API answers it (JSON), after `act` ran on it through the core rules. */
-async function releaseOf(
-  template: Template,
-  act: (service: ReturnType<typeof releaseContext>, id: string) => Promise<unknown> = async () => undefined,
-): Promise<ReleaseView> {
-  const service = releaseContext({
-    store: new MemoryReleaseStore(),
-    templates: { list: () => [template], get: (id) => (id === template.id ? template : undefined) },
-    clock: fixedClock(),
-    ids: sequentialIds(),
-    workflow: new RecordingWorkflow(),
-    backoff: async () => undefined,
-  });
-  const { id } = await createRelease(service, rita, { templateId: template.id, name: 'Spring', version: '2.0.0' });
-  await act(service, id);
-  return JSON.parse(JSON.stringify(await getRelease(service, rita, id))) as ReleaseView;
-}
+const releaseOf = releaseViewOf;
 
 describe('progress bars', () => {
   const cells = (bar: string) => {

@@ -23,40 +23,25 @@ import {
   watchEnd,
 } from '../../cli/render/wait.ts';
 import { recordSignoff, updateItem } from '../../lambdas/core/release/checklist-use-cases.ts';
-import { releaseContext } from '../../lambdas/core/release/context.ts';
-import { createRelease, getRelease } from '../../lambdas/core/release/release-use-cases.ts';
 import type { Template } from '../../lambdas/core/template/template.ts';
-import { fixedClock, sequentialIds, testTemplate, user } from '../support/fixtures.ts';
-import { MemoryReleaseStore } from '../support/memory-store.ts';
-import { RecordingWorkflow } from '../support/recording-workflow.ts';
+import { type ReleaseService, releaseViewOf } from '../support/cli-fixtures.ts';
+import { testTemplate, user } from '../support/fixtures.ts';
 
-const rita = user('rita', ['release-manager']);
+const _rita = user('rita', ['release-manager']);
 const quinn = user('quinn', ['qa-lead']);
 const sam = user('sam', ['security-lead']);
 const NOW = new Date('2026-11-21T10:30:00Z');
 
-type Service = ReturnType<typeof releaseContext>;
+type Service = ReleaseService;
 
 /**
  * A release of `template` as GET /releases/{id} answers it (JSON), after `act` ran on it through the core rules. The
  * test template has two gated phases, `pre-release` and `deployment`, and no staging.
  */
-async function releaseOf(
-  act: (service: Service, id: string) => Promise<unknown> = async () => undefined,
+const releaseOf = (
+  act?: (service: ReleaseService, id: string) => Promise<unknown>,
   template: Template = testTemplate(),
-): Promise<ReleaseView> {
-  const service = releaseContext({
-    store: new MemoryReleaseStore(),
-    templates: { list: () => [template], get: (id) => (id === template.id ? template : undefined) },
-    clock: fixedClock(),
-    ids: sequentialIds(),
-    workflow: new RecordingWorkflow(),
-    backoff: async () => undefined,
-  });
-  const { id } = await createRelease(service, rita, { templateId: template.id, name: 'Spring', version: '2.0.0' });
-  await act(service, id);
-  return JSON.parse(JSON.stringify(await getRelease(service, rita, id))) as ReleaseView;
-}
+): Promise<ReleaseView> => releaseViewOf(template, act);
 
 /** Ticks every required item of the pre-release gate and signs it as both roles. */
 async function signPreRelease(service: Service, id: string): Promise<void> {
